@@ -1,0 +1,3 @@
+"""linguafranca-tests: the conformance suite and wire emulators for chat-model providers."""
+
+__all__: list[str] = []
