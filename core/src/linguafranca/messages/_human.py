@@ -1,0 +1,73 @@
+"""Messages from the user and the system prompt."""
+
+from collections.abc import Sequence
+from typing import Any, Literal
+
+from linguafranca.messages._base import BaseMessage, BaseMessageChunk, ContentInput
+from linguafranca.messages._block_types import ContentBlock
+
+
+class HumanMessage(BaseMessage):
+    """A message from the user.
+
+    Example:
+        >>> HumanMessage("Translate: I love programming.")
+        HumanMessage(content='Translate: I love programming.')
+    """
+
+    type: Literal["human"] = "human"
+
+    def __init__(
+        self,
+        content: ContentInput | None = None,
+        content_blocks: Sequence[ContentBlock] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(content, content_blocks, **kwargs)
+
+
+class HumanMessageChunk(HumanMessage, BaseMessageChunk):
+    """A piece of a streamed ``HumanMessage``."""
+
+    type: Literal["HumanMessageChunk"] = "HumanMessageChunk"  # type: ignore[assignment]
+
+    def __init__(
+        self,
+        content: ContentInput | None = None,
+        content_blocks: Sequence[ContentBlock] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(content, content_blocks, **kwargs)
+
+
+class SystemMessage(BaseMessage):
+    """Instructions for the model, usually first in the conversation.
+
+    Example:
+        >>> SystemMessage("You are a helpful assistant.").type
+        'system'
+    """
+
+    type: Literal["system"] = "system"
+
+    def __init__(
+        self,
+        content: ContentInput | None = None,
+        content_blocks: Sequence[ContentBlock] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(content, content_blocks, **kwargs)
+
+
+class SystemMessageChunk(SystemMessage, BaseMessageChunk):
+    """A piece of a streamed ``SystemMessage``."""
+
+    type: Literal["SystemMessageChunk"] = "SystemMessageChunk"  # type: ignore[assignment]
+
+    def __init__(
+        self,
+        content: ContentInput | None = None,
+        content_blocks: Sequence[ContentBlock] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(content, content_blocks, **kwargs)
