@@ -4,10 +4,10 @@ in-band error events of a stream."""
 from datetime import datetime, timezone
 
 import pytest
-from linguafranca_anthropic._errors import error_from_response
-from linguafranca_anthropic._stream import error_from_event
 
 from linguafranca import errors
+from linguafranca_anthropic._errors import error_from_response
+from linguafranca_anthropic._stream import error_from_event
 
 
 def body(kind, message, request_id="req_1"):

@@ -3,13 +3,6 @@
 from typing import Any
 
 import pytest
-from linguafranca_anthropic._convert_request import (
-    build_count_tokens_request,
-    build_request,
-    convert_tool,
-    convert_tool_choice,
-)
-from linguafranca_anthropic._convert_response import parse_response
 
 from linguafranca.errors import ConfigurationError
 from linguafranca.messages import (
@@ -20,6 +13,13 @@ from linguafranca.messages import (
     SystemMessage,
     ToolMessage,
 )
+from linguafranca_anthropic._convert_request import (
+    build_count_tokens_request,
+    build_request,
+    convert_tool,
+    convert_tool_choice,
+)
+from linguafranca_anthropic._convert_response import parse_response
 
 PNG = (
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAE"

@@ -3,9 +3,9 @@
 from typing import Any, cast
 
 import pytest
-from linguafranca_anthropic._convert_response import make_usage, parse_response
 
 from linguafranca.messages import AIMessage
+from linguafranca_anthropic._convert_response import make_usage, parse_response
 
 
 def std(message: AIMessage) -> list[dict[str, Any]]:

@@ -1,10 +1,10 @@
 """Unit tests of StreamTranslator on synthetic events (the recordings are in test_replay)."""
 
 import pytest
-from linguafranca_anthropic._stream import StreamTranslator, replies_with_text_only
 
 from linguafranca.errors import OverloadedError, RateLimitError, StreamError
 from linguafranca.messages import merge_chunks
+from linguafranca_anthropic._stream import StreamTranslator, replies_with_text_only
 
 
 def start(input_tokens=10, cache_read=0, model="claude-haiku-4-5", msg_id="msg_1"):

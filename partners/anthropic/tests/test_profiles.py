@@ -3,6 +3,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from linguafranca_anthropic.profiles import (
     DEFAULT_MAX_TOKENS,
     default_max_tokens,

@@ -15,10 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from linguafranca_anthropic._convert_request import build_count_tokens_request, build_request
-from linguafranca_anthropic._convert_response import parse_count_tokens, parse_response
-from linguafranca_anthropic._errors import error_from_response
-from linguafranca_anthropic._stream import StreamTranslator, replies_with_text_only
 
 from linguafranca import errors
 from linguafranca.http import SSEDecoder
@@ -31,6 +27,10 @@ from linguafranca.messages import (
     ToolMessage,
     merge_chunks,
 )
+from linguafranca_anthropic._convert_request import build_count_tokens_request, build_request
+from linguafranca_anthropic._convert_response import parse_count_tokens, parse_response
+from linguafranca_anthropic._errors import error_from_response
+from linguafranca_anthropic._stream import StreamTranslator, replies_with_text_only
 
 
 def _wire_dir() -> Path | None:

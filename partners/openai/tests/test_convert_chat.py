@@ -5,16 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from linguafranca_openai._chat_stream import ChatStreamTranslator
-from linguafranca_openai._convert_chat import (
-    build_chat_request,
-    chat_tool_choice,
-    convert_message_to_chat,
-    is_reasoning_model,
-    json_schema_response_format,
-    parse_chat_response,
-    usage_from_chat,
-)
 
 from linguafranca.errors import BadRequestError, ConfigurationError, StreamError
 from linguafranca.messages import (
@@ -26,6 +16,16 @@ from linguafranca.messages import (
     SystemMessage,
     ToolMessage,
     merge_chunks,
+)
+from linguafranca_openai._chat_stream import ChatStreamTranslator
+from linguafranca_openai._convert_chat import (
+    build_chat_request,
+    chat_tool_choice,
+    convert_message_to_chat,
+    is_reasoning_model,
+    json_schema_response_format,
+    parse_chat_response,
+    usage_from_chat,
 )
 
 TOOL = {"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object"}}}

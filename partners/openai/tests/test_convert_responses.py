@@ -5,6 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
+from linguafranca.errors import ConfigurationError, ProviderError, StreamError
+from linguafranca.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage, merge_chunks
 from linguafranca_openai._convert_responses import (
     build_responses_request,
     convert_messages_to_input,
@@ -14,9 +17,6 @@ from linguafranca_openai._convert_responses import (
     responses_tool_choice,
 )
 from linguafranca_openai._responses_stream import ResponsesStreamTranslator
-
-from linguafranca.errors import ConfigurationError, ProviderError, StreamError
-from linguafranca.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage, merge_chunks
 
 CHAT_TOOL = {
     "type": "function",

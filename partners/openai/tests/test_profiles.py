@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from linguafranca_openai.profiles import PROFILES
 from linguafranca_openai.profiles import get_profile as _get_profile
 

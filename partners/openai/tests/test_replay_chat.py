@@ -22,17 +22,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from linguafranca_openai._chat_stream import ChatStreamTranslator
-from linguafranca_openai._convert_chat import (
-    build_chat_request,
-    parse_chat_response,
-)
-from linguafranca_openai._presets import (
-    CompatiblePreset,
-    apply_quirks,
-    get_preset,
-    preset_for_base_url,
-)
 
 from linguafranca import errors
 from linguafranca.http import error_from_response
@@ -45,6 +34,17 @@ from linguafranca.messages import (
     SystemMessage,
     ToolMessage,
     merge_chunks,
+)
+from linguafranca_openai._chat_stream import ChatStreamTranslator
+from linguafranca_openai._convert_chat import (
+    build_chat_request,
+    parse_chat_response,
+)
+from linguafranca_openai._presets import (
+    CompatiblePreset,
+    apply_quirks,
+    get_preset,
+    preset_for_base_url,
 )
 
 FOLDERS = ("openai", "openai_compatible", "groq", "mistral")

@@ -18,12 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from linguafranca_openai._convert_responses import (
-    build_responses_request,
-    parse_input_tokens,
-    parse_responses_response,
-)
-from linguafranca_openai._responses_stream import ResponsesStreamTranslator
 
 from linguafranca import errors
 from linguafranca.http import error_from_response
@@ -36,6 +30,12 @@ from linguafranca.messages import (
     ToolMessage,
     merge_chunks,
 )
+from linguafranca_openai._convert_responses import (
+    build_responses_request,
+    parse_input_tokens,
+    parse_responses_response,
+)
+from linguafranca_openai._responses_stream import ResponsesStreamTranslator
 
 
 def _wire_dir() -> Path | None:
