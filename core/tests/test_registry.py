@@ -39,7 +39,7 @@ def make_plugin(modname, *specs):
         for spec in specs:
             register(spec)
 
-    setattr(module, "linguafranca_register", linguafranca_register)
+    module.__dict__["linguafranca_register"] = linguafranca_register
     return module
 
 
@@ -119,7 +119,7 @@ def test_misspelled_hook_implementation_fails(entry_points):
     def linguafranca_regster(register):  # misspelled on purpose
         raise AssertionError("never called")
 
-    setattr(module, "linguafranca_regster", linguafranca_regster)
+    module.__dict__["linguafranca_regster"] = linguafranca_regster
     entry_points.append(FakeEntryPoint("typo", module, "typo-dist"))
     with pytest.raises(pluggy.PluginValidationError, match="linguafranca_regster"):
         Registry().providers()
@@ -132,7 +132,7 @@ def test_plugin_must_register_a_spec(entry_points):
     def linguafranca_register(register):
         register({"name": "bad"})
 
-    setattr(module, "linguafranca_register", linguafranca_register)
+    module.__dict__["linguafranca_register"] = linguafranca_register
     entry_points.append(FakeEntryPoint("bad", module, "bad-dist"))
     with pytest.raises(TypeError, match="expected linguafranca.registry.ProviderSpec"):
         Registry().providers()
