@@ -1,0 +1,294 @@
+"""RunnableLambda: a function (sync, async or generator) as a runnable."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from typing import Any, Generic, cast, overload
+
+from typing_extensions import TypeVar
+
+from linguafranca.runnables._aggregate import Aggregator
+from linguafranca.runnables._base import Runnable
+from linguafranca.runnables._config import RunnableConfig, ensure_config, run_in_executor
+from linguafranca.runnables._run import (
+    acall_with_config,
+    atransform_with_config,
+    call_with_config,
+    transform_with_config,
+)
+
+In = TypeVar("In", default=Any)
+Out = TypeVar("Out", default=Any)
+
+_END = object()
+
+
+def _takes_config(func: Callable[..., Any] | None) -> bool:
+    if func is None:
+        return False
+    try:
+        return "config" in inspect.signature(func).parameters
+    except (TypeError, ValueError):  # builtins without a signature
+        return False
+
+
+def _call_method(func: Callable[..., Any]) -> Any:
+    # Callable objects: look at their class's __call__ (functions are routines).
+    return None if inspect.isroutine(func) else type(func).__call__
+
+
+def _is_async(func: Callable[..., Any]) -> bool:
+    call = _call_method(func)
+    return (
+        inspect.iscoroutinefunction(func)
+        or inspect.isasyncgenfunction(func)
+        or inspect.iscoroutinefunction(call)
+        or inspect.isasyncgenfunction(call)
+    )
+
+
+async def _one(value: Any) -> AsyncIterator[Any]:
+    yield value
+
+
+class RunnableLambda(Runnable[In, Out], Generic[In, Out]):
+    """A function as a runnable: sync or async, plain or generator (which streams).
+
+    A function with a ``config`` parameter receives the run's config. A function that
+    returns a runnable has it invoked with the same input.
+
+    Example:
+        ```python
+        add_one = RunnableLambda(lambda x: x + 1)
+        add_one.invoke(1)  # 2
+
+        async def fetch(x: str) -> str: ...
+        RunnableLambda(fetch)  # ainvoke / astream / abatch
+        ```
+    """
+
+    @overload
+    def __init__(
+        self,
+        func: Callable[[In], AsyncIterator[Out]],
+        afunc: None = None,
+        name: str | None = None,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        func: Callable[[In], Iterator[Out]],
+        afunc: Callable[[In], AsyncIterator[Out]] | None = None,
+        name: str | None = None,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        func: Callable[[In], Awaitable[Out]],
+        afunc: None = None,
+        name: str | None = None,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        func: Callable[[In], Runnable[Any, Out]],
+        afunc: Callable[[In], Awaitable[Runnable[Any, Out]]] | None = None,
+        name: str | None = None,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        func: Callable[[In], Out],
+        afunc: Callable[[In], Awaitable[Out]] | None = None,
+        name: str | None = None,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        func: Callable[[In, RunnableConfig], Awaitable[Out]],
+        afunc: None = None,
+        name: str | None = None,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        func: Callable[[In, RunnableConfig], Out],
+        afunc: Callable[[In, RunnableConfig], Awaitable[Out]] | None = None,
+        name: str | None = None,
+    ) -> None: ...
+
+    def __init__(
+        self,
+        func: Callable[..., Any],
+        afunc: Callable[..., Any] | None = None,
+        name: str | None = None,
+    ) -> None:
+        if not callable(func):
+            raise TypeError(f"RunnableLambda needs a callable, got {type(func).__name__}.")
+        if _is_async(func):
+            if afunc is not None:
+                raise TypeError(
+                    "RunnableLambda(func, afunc): func must be sync when afunc is given."
+                )
+            func, afunc = None, func  # type: ignore[assignment]
+        self.func: Callable[..., Any] | None = func
+        self.afunc: Callable[..., Any] | None = afunc
+        self._func_config = _takes_config(func)
+        self._afunc_config = _takes_config(afunc)
+        self._func_gen = inspect.isgeneratorfunction(func)
+        self._afunc_gen = afunc is not None and (
+            inspect.isasyncgenfunction(afunc) or inspect.isasyncgenfunction(_call_method(afunc))
+        )
+        main = func if func is not None else afunc
+        default = getattr(main, "__name__", None)
+        self.name = name or (default if default and default != "<lambda>" else None)
+
+    def __repr__(self) -> str:
+        return f"RunnableLambda({self.get_name()})"
+
+    def _require_sync(self) -> Callable[..., Any]:
+        if self.func is None:
+            raise TypeError(
+                f"RunnableLambda {self.get_name()!r} wraps an async function: call ainvoke, "
+                "astream or abatch, or pass a sync function too (RunnableLambda(func, afunc))."
+            )
+        return self.func
+
+    def _call_sync(self, value: Any, config: RunnableConfig, kwargs: dict[str, Any]) -> Any:
+        func = self._require_sync()
+        if self._func_config:
+            kwargs = {**kwargs, "config": ensure_config(config)}
+        output = func(value, **kwargs)
+        if self._func_gen:
+            folded = Aggregator()
+            for chunk in output:
+                folded.add(chunk)
+            output = folded.result()
+        return output
+
+    async def _call_async(self, value: Any, config: RunnableConfig, kwargs: dict[str, Any]) -> Any:
+        afunc = cast(Callable[..., Any], self.afunc)
+        if self._afunc_config:
+            kwargs = {**kwargs, "config": ensure_config(config)}
+        if self._afunc_gen:
+            folded = Aggregator()
+            async for chunk in afunc(value, **kwargs):
+                folded.add(chunk)
+            return folded.result()
+        return await afunc(value, **kwargs)
+
+    # --- invoke ----------------------------------------------------------------------
+
+    def invoke(self, input: In, config: RunnableConfig | None = None, **kwargs: Any) -> Out:
+        self._require_sync()
+        output: Out = call_with_config(self, self._invoke, input, config, **kwargs)
+        return output
+
+    def _invoke(self, value: Any, config: RunnableConfig, run: Any, **kwargs: Any) -> Any:
+        output = self._call_sync(value, config, kwargs)
+        if isinstance(output, Runnable):
+            # The child config is in the context: the nested run counts one level deeper.
+            return output.invoke(value)
+        return output
+
+    async def ainvoke(self, input: In, config: RunnableConfig | None = None, **kwargs: Any) -> Out:
+        return await acall_with_config(self, self._ainvoke, input, config, **kwargs)
+
+    async def _ainvoke(self, value: Any, config: RunnableConfig, run: Any, **kwargs: Any) -> Any:
+        if self.afunc is not None:
+            output = await self._call_async(value, config, kwargs)
+        else:
+            output = await run_in_executor(None, self._call_sync, value, config, kwargs)
+        if isinstance(output, Runnable):
+            return await output.ainvoke(value)
+        return output
+
+    def _thread_batch(self) -> Callable[..., list[Any]] | None:
+        return self.batch if self.afunc is None else None
+
+    # --- streaming -------------------------------------------------------------------
+
+    def _transform(
+        self, inputs: Iterator[Any], config: RunnableConfig, run: Any, **kwargs: Any
+    ) -> Iterator[Any]:
+        folded = Aggregator()
+        for chunk in inputs:
+            folded.add(chunk)
+        value = folded.result()
+        func = self._require_sync()
+        if self._func_gen:
+            if self._func_config:
+                kwargs = {**kwargs, "config": ensure_config(config)}
+            yield from func(value, **kwargs)
+            return
+        output = self._call_sync(value, config, kwargs)
+        if isinstance(output, Runnable):
+            yield from output.stream(value)
+        else:
+            yield output
+
+    async def _atransform(
+        self, inputs: AsyncIterator[Any], config: RunnableConfig, run: Any, **kwargs: Any
+    ) -> AsyncIterator[Any]:
+        folded = Aggregator()
+        async for chunk in inputs:
+            folded.add(chunk)
+        value = folded.result()
+        if self._afunc_gen:
+            afunc = cast(Callable[..., AsyncIterator[Any]], self.afunc)
+            if self._afunc_config:
+                kwargs = {**kwargs, "config": ensure_config(config)}
+            async for chunk in afunc(value, **kwargs):
+                yield chunk
+            return
+        if self.afunc is None and self._func_gen:
+            # A sync generator: pull each chunk in the executor to keep the loop free.
+            func = self._require_sync()
+            if self._func_config:
+                kwargs = {**kwargs, "config": ensure_config(config)}
+            chunks = iter(func(value, **kwargs))
+            while (chunk := await run_in_executor(None, next, chunks, _END)) is not _END:
+                yield chunk
+            return
+        if self.afunc is not None:
+            output = await self._call_async(value, config, kwargs)
+        else:
+            output = await run_in_executor(None, self._call_sync, value, config, kwargs)
+        if isinstance(output, Runnable):
+            async for chunk in output.astream(value):
+                yield chunk
+        else:
+            yield output
+
+    def transform(
+        self, input: Iterator[In], config: RunnableConfig | None = None, **kwargs: Any
+    ) -> Iterator[Out]:
+        self._require_sync()
+        return transform_with_config(self, input, self._transform, config, **kwargs)
+
+    def stream(
+        self, input: In, config: RunnableConfig | None = None, **kwargs: Any
+    ) -> Iterator[Out]:
+        self._require_sync()
+        return transform_with_config(
+            self, iter((input,)), self._transform, config, known_input=input, **kwargs
+        )
+
+    def atransform(
+        self, input: AsyncIterator[In], config: RunnableConfig | None = None, **kwargs: Any
+    ) -> AsyncIterator[Out]:
+        return atransform_with_config(self, input, self._atransform, config, **kwargs)
+
+    def astream(
+        self, input: In, config: RunnableConfig | None = None, **kwargs: Any
+    ) -> AsyncIterator[Out]:
+        return atransform_with_config(
+            self, _one(input), self._atransform, config, known_input=input, **kwargs
+        )

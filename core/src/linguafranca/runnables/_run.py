@@ -1,0 +1,292 @@
+"""Running a runnable's body as a traced run: config for children, callbacks, depth.
+
+Without any callback handler nothing is traced: no manager, no run id, only two
+context variables set for the duration of the call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextvars import ContextVar, copy_context
+from typing import Any, Protocol, TypeVar, cast
+
+from linguafranca.callbacks import AsyncCallbackManagerForChainRun, StreamingCallbackHandler
+from linguafranca.runnables._aggregate import Aggregator
+from linguafranca.runnables._config import (
+    DEFAULT_RECURSION_LIMIT,
+    RunnableConfig,
+    get_async_callback_manager_for_config,
+    get_callback_manager_for_config,
+    merged_config,
+    patch_config,
+    run_coroutine_in_context,
+    var_child_runnable_config,
+)
+
+In = TypeVar("In")
+Out = TypeVar("Out")
+
+_END = object()
+
+STREAMED_INPUT: dict[str, Any] = {"input": ""}
+"""``on_chain_start`` inputs of a run whose input arrives as a stream (reported at the end)."""
+
+
+class _Named(Protocol):
+    def get_name(self, suffix: str | None = None, *, name: str | None = None) -> str: ...
+
+
+_depth: ContextVar[int] = ContextVar("linguafranca_run_depth", default=0)
+
+
+class RecursionLimitError(RecursionError):
+    """Runs were nested deeper than ``config["recursion_limit"]``."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            f"Recursion limit of {limit} reached: runs are nested more than {limit} deep. "
+            "If this depth is expected, raise the limit with "
+            "config={'recursion_limit': N}; otherwise look for a runnable that calls "
+            "itself without end."
+        )
+        self.limit = limit
+
+
+def _enter_depth(config: RunnableConfig) -> int:
+    depth = _depth.get() + 1
+    limit = config.get("recursion_limit", DEFAULT_RECURSION_LIMIT)
+    if depth > limit:
+        raise RecursionLimitError(limit)
+    return depth
+
+
+def _child_config(config: RunnableConfig) -> RunnableConfig:
+    # run_name and run_id name this run, never its children.
+    if "run_name" in config or "run_id" in config:
+        child = dict(config)
+        child.pop("run_name", None)
+        child.pop("run_id", None)
+        return cast(RunnableConfig, child)
+    return config
+
+
+def _set_context(config: RunnableConfig, depth: int) -> None:
+    var_child_runnable_config.set(config)
+    _depth.set(depth)
+
+
+def _start_kwargs(runnable: _Named, config: RunnableConfig, run_type: str | None) -> Any:
+    return {
+        "run_id": config.get("run_id"),
+        "name": config.get("run_name") or runnable.get_name(),
+        "run_type": run_type,
+    }
+
+
+def call_with_config(
+    runnable: _Named,
+    func: Callable[..., Out],
+    input: In,
+    config: RunnableConfig | None,
+    run_type: str | None = None,
+    **kwargs: Any,
+) -> Out:
+    """Run ``func(input, child_config, run_manager, **kwargs)`` as a run of ``runnable``."""
+    config = merged_config(config)
+    depth = _enter_depth(config)
+    manager = get_callback_manager_for_config(config)
+    if manager is None:
+        child = _child_config(config)
+        token, depth_token = var_child_runnable_config.set(child), _depth.set(depth)
+        try:
+            return func(input, child, None, **kwargs)
+        finally:
+            _depth.reset(depth_token)
+            var_child_runnable_config.reset(token)
+    run = manager.on_chain_start(None, input, **_start_kwargs(runnable, config, run_type))
+    child = patch_config(config, callbacks=run.get_child())
+    token, depth_token = var_child_runnable_config.set(child), _depth.set(depth)
+    try:
+        output = func(input, child, run, **kwargs)
+    except BaseException as error:
+        run.on_chain_error(error)
+        raise
+    finally:
+        _depth.reset(depth_token)
+        var_child_runnable_config.reset(token)
+    run.on_chain_end(output)
+    return output
+
+
+async def acall_with_config(
+    runnable: _Named,
+    func: Callable[..., Awaitable[Out]],
+    input: In,
+    config: RunnableConfig | None,
+    run_type: str | None = None,
+    **kwargs: Any,
+) -> Out:
+    """Async twin of :func:`call_with_config` (``func`` returns an awaitable)."""
+    config = merged_config(config)
+    depth = _enter_depth(config)
+    manager = get_async_callback_manager_for_config(config)
+    if manager is None:
+        child = _child_config(config)
+        token, depth_token = var_child_runnable_config.set(child), _depth.set(depth)
+        try:
+            return await func(input, child, None, **kwargs)
+        finally:
+            _depth.reset(depth_token)
+            var_child_runnable_config.reset(token)
+    run = await manager.on_chain_start(None, input, **_start_kwargs(runnable, config, run_type))
+    child = patch_config(config, callbacks=run.get_child())
+    token, depth_token = var_child_runnable_config.set(child), _depth.set(depth)
+    try:
+        output = await func(input, child, run, **kwargs)
+    except BaseException as error:
+        await run.on_chain_error(error)
+        raise
+    finally:
+        _depth.reset(depth_token)
+        var_child_runnable_config.reset(token)
+    await run.on_chain_end(output)
+    return output
+
+
+def _tee(first: Any, inputs: Iterator[Any], into: Aggregator) -> Iterator[Any]:
+    if first is not _END:
+        into.add(first)
+        yield first
+    for item in inputs:
+        into.add(item)
+        yield item
+
+
+async def _atee(first: Any, inputs: AsyncIterator[Any], into: Aggregator) -> AsyncIterator[Any]:
+    if first is not _END:
+        into.add(first)
+        yield first
+    async for item in inputs:
+        into.add(item)
+        yield item
+
+
+def transform_with_config(
+    runnable: _Named,
+    inputs: Iterator[In],
+    transformer: Callable[..., Iterator[Out]],
+    config: RunnableConfig | None,
+    run_type: str | None = None,
+    *,
+    known_input: Any = STREAMED_INPUT,
+    **kwargs: Any,
+) -> Iterator[Out]:
+    """Stream ``transformer(inputs, child_config, run_manager, **kwargs)`` as a run.
+
+    Each step of the transformer runs in a private context holding the child config,
+    so nothing leaks into the consumer's context between chunks.
+    """
+    config = merged_config(config)
+    depth = _enter_depth(config)
+    manager = get_callback_manager_for_config(config)
+    ctx = copy_context()
+    if manager is None:
+        child = _child_config(config)
+        ctx.run(_set_context, child, depth)
+        iterator = ctx.run(transformer, inputs, child, None, **kwargs)
+        try:
+            while True:
+                try:
+                    chunk = ctx.run(next, iterator)
+                except StopIteration:
+                    return
+                yield chunk
+        finally:
+            close = getattr(iterator, "close", None)
+            if close is not None:
+                ctx.run(close)
+    seen_input = Aggregator()
+    if known_input is not STREAMED_INPUT:
+        seen_input.add(known_input)
+    else:
+        # Pull the first input chunk first: the upstream run starts before this one.
+        inputs = _tee(next(inputs, _END), inputs, seen_input)
+    run = manager.on_chain_start(None, known_input, **_start_kwargs(runnable, config, run_type))
+    child = patch_config(config, callbacks=run.get_child())
+    ctx.run(_set_context, child, depth)
+    iterator = ctx.run(transformer, inputs, child, run, **kwargs)
+    for handler in run.handlers:
+        if isinstance(handler, StreamingCallbackHandler):
+            iterator = handler.tap_output_iter(run.run_id, iterator)
+    output = Aggregator()
+    try:
+        while True:
+            try:
+                chunk = ctx.run(next, iterator)
+            except StopIteration:
+                break
+            output.add(chunk)
+            yield chunk
+    except BaseException as error:
+        close = getattr(iterator, "close", None)
+        if close is not None:
+            ctx.run(close)
+        run.on_chain_error(error, inputs=seen_input.result())
+        raise
+    run.on_chain_end(output.result(), inputs=seen_input.result())
+
+
+async def atransform_with_config(
+    runnable: _Named,
+    inputs: AsyncIterator[In],
+    transformer: Callable[..., AsyncIterator[Out]],
+    config: RunnableConfig | None,
+    run_type: str | None = None,
+    *,
+    known_input: Any = STREAMED_INPUT,
+    **kwargs: Any,
+) -> AsyncIterator[Out]:
+    """Async twin of :func:`transform_with_config`."""
+    config = merged_config(config)
+    depth = _enter_depth(config)
+    manager = get_async_callback_manager_for_config(config)
+    ctx = copy_context()
+    run: AsyncCallbackManagerForChainRun | None = None
+    seen_input = Aggregator()
+    if manager is None:
+        child = _child_config(config)
+    else:
+        if known_input is not STREAMED_INPUT:
+            seen_input.add(known_input)
+        else:
+            # Pull the first input chunk first: the upstream run starts before this one.
+            inputs = _atee(await anext(inputs, _END), inputs, seen_input)
+        run = await manager.on_chain_start(
+            None, known_input, **_start_kwargs(runnable, config, run_type)
+        )
+        child = patch_config(config, callbacks=run.get_child())
+    ctx.run(_set_context, child, depth)
+    iterator = ctx.run(transformer, inputs, child, run, **kwargs)
+    if run is not None:
+        for handler in run.handlers:
+            if isinstance(handler, StreamingCallbackHandler):
+                iterator = handler.tap_output_aiter(run.run_id, iterator)
+    output = Aggregator() if run is not None else None
+    try:
+        while True:
+            try:
+                chunk = await run_coroutine_in_context(ctx, iterator.__anext__())
+            except StopAsyncIteration:
+                break
+            if output is not None:
+                output.add(chunk)
+            yield chunk
+    except BaseException as error:
+        aclose = getattr(iterator, "aclose", None)
+        if aclose is not None:
+            await run_coroutine_in_context(ctx, aclose())
+        if run is not None:
+            await run.on_chain_error(error, inputs=seen_input.result())
+        raise
+    if run is not None and output is not None:
+        await run.on_chain_end(output.result(), inputs=seen_input.result())

@@ -1,0 +1,162 @@
+"""RunnableSequence: ``a | b | c``, each output feeding the next step; streams through."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from typing import Any, Generic
+
+from typing_extensions import TypeVar
+
+from linguafranca.callbacks import AsyncCallbackManagerForChainRun, CallbackManagerForChainRun
+from linguafranca.runnables._base import Runnable, coerce_to_runnable
+from linguafranca.runnables._config import RunnableConfig, patch_config
+from linguafranca.runnables._run import (
+    acall_with_config,
+    atransform_with_config,
+    call_with_config,
+    transform_with_config,
+)
+
+In = TypeVar("In", default=Any)
+Out = TypeVar("Out", default=Any)
+
+
+async def _one(value: Any) -> AsyncIterator[Any]:
+    yield value
+
+
+class RunnableSequence(Runnable[In, Out], Generic[In, Out]):
+    """Steps run one after the other; built with ``|``.
+
+    ``stream`` streams through every step that implements ``transform`` (a step that
+    cannot stream waits for its whole input, then passes its output on).
+
+    Example:
+        ```python
+        seq = RunnableLambda(lambda x: x + 1) | RunnableLambda(lambda x: x * 2)
+        seq.invoke(1)  # 4
+        ```
+    """
+
+    def __init__(self, *steps: Any, name: str | None = None) -> None:
+        flat: list[Runnable[Any, Any]] = []
+        for step in steps:
+            if isinstance(step, RunnableSequence):
+                flat.extend(step.steps)
+            else:
+                flat.append(coerce_to_runnable(step))
+        if len(flat) < 2:
+            raise ValueError(f"A RunnableSequence needs at least 2 steps, got {len(flat)}.")
+        self.steps: list[Runnable[Any, Any]] = flat
+        self.name = name
+
+    @property
+    def first(self) -> Runnable[In, Any]:
+        """The first step."""
+        return self.steps[0]
+
+    @property
+    def middle(self) -> list[Runnable[Any, Any]]:
+        """The steps between the first and the last."""
+        return self.steps[1:-1]
+
+    @property
+    def last(self) -> Runnable[Any, Out]:
+        """The last step."""
+        return self.steps[-1]
+
+    def __repr__(self) -> str:
+        return "\n| ".join(repr(step) for step in self.steps)
+
+    @staticmethod
+    def _step_config(
+        config: RunnableConfig,
+        run: CallbackManagerForChainRun | AsyncCallbackManagerForChainRun | None,
+        index: int,
+    ) -> RunnableConfig | None:
+        # Without callbacks the steps read the config from the context: nothing to build.
+        if run is None:
+            return None
+        return patch_config(config, callbacks=run.get_child(f"seq:step:{index + 1}"))
+
+    def invoke(self, input: In, config: RunnableConfig | None = None, **kwargs: Any) -> Out:
+        output: Out = call_with_config(self, self._invoke, input, config, **kwargs)
+        return output
+
+    def _invoke(
+        self,
+        value: Any,
+        config: RunnableConfig,
+        run: CallbackManagerForChainRun | None,
+        **kwargs: Any,
+    ) -> Any:
+        for index, step in enumerate(self.steps):
+            step_kwargs = kwargs if index == 0 else {}
+            value = step.invoke(value, self._step_config(config, run, index), **step_kwargs)
+        return value
+
+    async def ainvoke(self, input: In, config: RunnableConfig | None = None, **kwargs: Any) -> Out:
+        return await acall_with_config(self, self._ainvoke, input, config, **kwargs)
+
+    async def _ainvoke(
+        self,
+        value: Any,
+        config: RunnableConfig,
+        run: AsyncCallbackManagerForChainRun | None,
+        **kwargs: Any,
+    ) -> Any:
+        for index, step in enumerate(self.steps):
+            step_kwargs = kwargs if index == 0 else {}
+            value = await step.ainvoke(value, self._step_config(config, run, index), **step_kwargs)
+        return value
+
+    def _transform(
+        self,
+        inputs: Iterator[Any],
+        config: RunnableConfig,
+        run: CallbackManagerForChainRun | None,
+        **kwargs: Any,
+    ) -> Iterator[Any]:
+        stream: Iterator[Any] = inputs
+        for index, step in enumerate(self.steps):
+            step_kwargs = kwargs if index == 0 else {}
+            stream = step.transform(stream, self._step_config(config, run, index), **step_kwargs)
+        yield from stream
+
+    async def _atransform(
+        self,
+        inputs: AsyncIterator[Any],
+        config: RunnableConfig,
+        run: AsyncCallbackManagerForChainRun | None,
+        **kwargs: Any,
+    ) -> AsyncIterator[Any]:
+        stream: AsyncIterator[Any] = inputs
+        for index, step in enumerate(self.steps):
+            step_kwargs = kwargs if index == 0 else {}
+            stream = step.atransform(stream, self._step_config(config, run, index), **step_kwargs)
+        async for chunk in stream:
+            yield chunk
+
+    def transform(
+        self, input: Iterator[In], config: RunnableConfig | None = None, **kwargs: Any
+    ) -> Iterator[Out]:
+        return transform_with_config(self, input, self._transform, config, **kwargs)
+
+    def stream(
+        self, input: In, config: RunnableConfig | None = None, **kwargs: Any
+    ) -> Iterator[Out]:
+        return transform_with_config(
+            self, iter((input,)), self._transform, config, known_input=input, **kwargs
+        )
+
+    def atransform(
+        self, input: AsyncIterator[In], config: RunnableConfig | None = None, **kwargs: Any
+    ) -> AsyncIterator[Out]:
+        return atransform_with_config(self, input, self._atransform, config, **kwargs)
+
+    def astream(
+        self, input: In, config: RunnableConfig | None = None, **kwargs: Any
+    ) -> AsyncIterator[Out]:
+        return atransform_with_config(
+            self, _one(input), self._atransform, config, known_input=input, **kwargs
+        )
