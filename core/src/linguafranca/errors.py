@@ -161,6 +161,8 @@ class ProviderError(LinguaFrancaError):
         if self.status_code is not None:
             head = f"{head} HTTP {self.status_code}".lstrip()
         line = _one_line(self.message) or type(self).__name__
+        if self.error_type and self.error_type not in line:
+            line = f"{line} ({self.error_type})"
         if head:
             line = f"{head}: {line}"
         if self.request_id:

@@ -10,7 +10,14 @@ from collections.abc import Iterator, Sequence
 from typing import Annotated, Any, Literal, cast
 from uuid import UUID
 
-from pydantic import BaseModel, Field, SerializeAsAny, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializeAsAny,
+    field_validator,
+    model_validator,
+)
 from typing_extensions import Self
 
 from linguafranca.messages import BaseMessage, BaseMessageChunk, merge_chunks, merge_dicts
@@ -30,6 +37,9 @@ __all__ = [
 
 class _Short(BaseModel):
     """Reprs without the ``type`` discriminator, like the reference's."""
+
+    # Schemas are built on first use: importing the module stays cheap.
+    model_config = ConfigDict(defer_build=True)
 
     def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
         for name, value in super().__repr_args__():
@@ -142,6 +152,8 @@ def merge_generation_chunks(chunks: Sequence[ChatGenerationChunk]) -> ChatGenera
 class ChatResult(BaseModel):
     """What a chat model's ``_generate`` returns: generations and provider output."""
 
+    model_config = ConfigDict(defer_build=True)
+
     generations: list[ChatGeneration]
     """The answers (usually one)."""
 
@@ -151,6 +163,8 @@ class ChatResult(BaseModel):
 
 class RunInfo(BaseModel):
     """Identifies one model run (for callbacks and tracing)."""
+
+    model_config = ConfigDict(defer_build=True)
 
     run_id: UUID
 

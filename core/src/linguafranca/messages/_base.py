@@ -1,7 +1,7 @@
 """The message base classes: ``BaseMessage`` and ``BaseMessageChunk``."""
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, Field
 from typing_extensions import Self
@@ -18,6 +18,8 @@ MessageContent = str | list[str | dict[str, Any]]
 
 ContentInput = str | Sequence[str | Mapping[str, Any]]
 """What a message's constructor accepts as ``content`` (stored as ``MessageContent``)."""
+
+MessageT = TypeVar("MessageT", bound="BaseMessage")
 
 
 class BaseMessage(BaseModel):
@@ -54,6 +56,8 @@ class BaseMessage(BaseModel):
     id: str | None = Field(default=None, coerce_numbers_to_str=True)
     """An optional unique identifier, usually given by the provider."""
 
+    # The one runtime ``__init__`` of every kind (subclasses declare theirs for type
+    # checkers only): a message is built once per streamed token, so no extra frames.
     def __init__(
         self,
         content: ContentInput | None = None,
@@ -62,9 +66,14 @@ class BaseMessage(BaseModel):
     ) -> None:
         if content_blocks is not None:
             kwargs["content"] = list(cast("Sequence[dict[str, Any]]", content_blocks))
+            self._fields_from_blocks(content_blocks, kwargs)
         else:
             kwargs["content"] = "" if content is None else content
         super().__init__(**kwargs)
+
+    @classmethod
+    def _fields_from_blocks(cls, blocks: "Sequence[ContentBlock]", kwargs: dict[str, Any]) -> None:
+        """Fill fields that ``content_blocks=`` implies (in ``kwargs``, in place)."""
 
     @property
     def text(self) -> str:
@@ -255,3 +264,27 @@ def _merge_dicts_of(dicts: Iterable[dict[str, Any]]) -> dict[str, Any]:
                 acc = DictAccumulator()
             acc.add(value)
     return {} if acc is None else acc.build()
+
+
+_new = object.__new__
+_set = object.__setattr__
+
+
+def build_trusted(
+    cls: type[MessageT],
+    values: dict[str, Any],
+    fields_set: set[str],
+    private: dict[str, Any] | None = None,
+) -> MessageT:
+    """An instance of ``cls`` holding ``values`` as they are, without validation.
+
+    The engine of the ``fast`` constructors: ``values`` must hold every field with a
+    valid value, ``fields_set`` the fields the caller gave (as the validating
+    constructor would record them).
+    """
+    obj = _new(cls)
+    _set(obj, "__dict__", values)
+    _set(obj, "__pydantic_fields_set__", fields_set)
+    _set(obj, "__pydantic_extra__", {})
+    _set(obj, "__pydantic_private__", private)
+    return obj

@@ -4,7 +4,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import Any, Literal
 
-from pydantic import BaseModel, SerializeAsAny, field_validator
+from pydantic import BaseModel, ConfigDict, SerializeAsAny, field_validator
 
 from linguafranca.messages._any import message_from_data
 from linguafranca.messages._base import BaseMessage
@@ -14,6 +14,9 @@ from linguafranca.messages._human import HumanMessage
 
 class PromptValue(BaseModel, ABC):
     """A prompt, readable both as a string and as a list of messages."""
+
+    # Schemas are built on first use: importing the package stays cheap.
+    model_config = ConfigDict(defer_build=True)
 
     @abstractmethod
     def to_string(self) -> str:

@@ -1,8 +1,13 @@
 """Anthropic Claude chat models for linguafranca, spoken over HTTP with httpx.
 
-The chat model class (``ChatAnthropic``) is added in a later phase; the wire
-converters live in private modules (``_convert_request``, ``_convert_response``,
-``_stream``) and the model profiles in ``profiles``.
+Example:
+    ```python
+    from linguafranca_anthropic import ChatAnthropic
+
+    model = ChatAnthropic(model="claude-sonnet-4-5")
+    ```
 """
 
-__all__: list[str] = []
+from linguafranca_anthropic.chat_models import ChatAnthropic
+
+__all__ = ["ChatAnthropic"]

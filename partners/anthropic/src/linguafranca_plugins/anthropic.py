@@ -1,6 +1,8 @@
 """Entry point of linguafranca-anthropic: registers the ``anthropic`` provider.
 
-Cheap to import: the model class is named as a string; nothing else is loaded.
+It lives in the ``linguafranca_plugins`` namespace package (no ``__init__.py``), outside
+``linguafranca_anthropic``, so that loading it never runs ``linguafranca_anthropic/__init__.py``
+(which re-exports the model class and with it httpx). The model class is named as a string.
 """
 
 from __future__ import annotations
