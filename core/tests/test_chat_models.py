@@ -528,7 +528,7 @@ def test_standard_parameters_and_aliases():
         max_retries=1,
         stop_sequences=["x"],
         base_url="http://127.0.0.1:9",
-        api_key="sk-secret-value",  # type: ignore[arg-type]
+        api_key="sk-secret-value",
     )
     assert (model.model, model.model_name, model.stop) == ("m-1", "m-1", ["x"])
     assert model.temperature == 0.2 and model.max_tokens == 10 and model.timeout == 3

@@ -22,7 +22,7 @@ from linguafranca.callbacks import CallbackManagerForLLMRun
 from linguafranca.chat_models.fake import ScriptedFakeChatModel
 from linguafranca.errors import RateLimitError
 from linguafranca.messages import BaseMessage
-from linguafranca.outputs import ChatGenerationChunk, ChatResult
+from linguafranca.outputs import ChatResult
 from linguafranca.registry import get_registry
 
 TIMEOUT = 60
@@ -297,7 +297,7 @@ class RecordingModel(ScriptedFakeChatModel):
         stop: list[str] | None = None,
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
-    ) -> Iterator[ChatGenerationChunk]:
+    ) -> Iterator[Any]:
         self._record(messages)
         return super()._stream(messages, stop, run_manager, **kwargs)
 

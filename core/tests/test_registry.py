@@ -236,3 +236,23 @@ def test_load_class_errors_are_clear():
     registry.register(ProviderSpec(name="ghost2", chat_model="linguafranca.registry:Nope"))
     with pytest.raises(ConfigurationError, match="does not define"):
         registry.load_class(registry.resolve("ghost2"))
+
+
+def test_loading_installed_plugins_imports_no_model_code_and_no_httpx():
+    """Discovery imports only the small plugin modules (the installed partners' included)."""
+    import subprocess
+
+    code = (
+        "import sys\n"
+        "from linguafranca.registry import get_registry\n"
+        "names = [s.name for s in get_registry().providers()]\n"
+        "heavy = sorted(m for m in sys.modules if m == 'httpx' or "
+        "(m.startswith('linguafranca_') and not m.startswith('linguafranca_plugins')))\n"
+        "print(len(names), heavy)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    count, heavy = result.stdout.split(" ", 1)
+    assert int(count) > 1  # the built-in fake plus whatever partners are installed
+    assert heavy.strip() == "[]"

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from linguafranca_plugins._openai_presets import PRESETS
+
 from linguafranca.messages import AIMessage, AIMessageChunk
 from linguafranca.messages.content import get_block_translator
 from linguafranca_openai import _blocks
-from linguafranca_openai._presets import PRESETS
 
 
 def _ai(content, **kwargs):

@@ -7,10 +7,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-
-from linguafranca.errors import ConfigurationError
-from linguafranca_openai import _presets
-from linguafranca_openai._presets import (
+from linguafranca_plugins import _openai_presets as _presets
+from linguafranca_plugins._openai_presets import (
     PRESETS,
     CompatiblePreset,
     SystemMessageRules,
@@ -19,6 +17,8 @@ from linguafranca_openai._presets import (
     preset_for_base_url,
     warn_dropped_params,
 )
+
+from linguafranca.errors import ConfigurationError
 
 REQUIRED = {
     "groq",

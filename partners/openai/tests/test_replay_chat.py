@@ -22,6 +22,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from linguafranca_plugins._openai_presets import (
+    CompatiblePreset,
+    apply_quirks,
+    get_preset,
+    preset_for_base_url,
+)
 
 from linguafranca import errors
 from linguafranca.http import error_from_response
@@ -39,12 +45,6 @@ from linguafranca_openai._chat_stream import ChatStreamTranslator
 from linguafranca_openai._convert_chat import (
     build_chat_request,
     parse_chat_response,
-)
-from linguafranca_openai._presets import (
-    CompatiblePreset,
-    apply_quirks,
-    get_preset,
-    preset_for_base_url,
 )
 
 FOLDERS = ("openai", "openai_compatible", "groq", "mistral")

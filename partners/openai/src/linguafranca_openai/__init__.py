@@ -1,3 +1,5 @@
 """OpenAI and OpenAI-compatible chat models for linguafranca."""
 
-__all__: list[str] = []
+from linguafranca_openai.chat_models import AzureChatOpenAI, ChatOpenAI
+
+__all__ = ["AzureChatOpenAI", "ChatOpenAI"]

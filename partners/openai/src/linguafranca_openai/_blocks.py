@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, cast
 
+from linguafranca_plugins._openai_presets import PRESETS
+
 from linguafranca.messages import BaseMessage, HumanMessage
 from linguafranca.messages.content import ContentBlock, register_block_translator
-from linguafranca_openai._presets import PRESETS
 
 __all__ = ["output_part_block", "to_standard_blocks"]
 

@@ -1,13 +1,17 @@
 """Entry point of linguafranca-openai: registers OpenAI, Azure and the compatible presets.
 
 Importing this module must stay cheap: it names the model classes as strings and reads
-the preset table (plain data); it never imports httpx or the model code.
+the preset table (plain data); it never imports httpx or the model code. It lives in the
+``linguafranca_plugins`` namespace package (no ``__init__.py``) because a module inside
+``linguafranca_openai`` would first run that package's ``__init__``, which re-exports
+``ChatOpenAI`` and with it httpx.
 """
 
 from __future__ import annotations
 
+from linguafranca_plugins._openai_presets import PRESETS
+
 from linguafranca.registry import ProviderSpec, RegisterProvider, hookimpl
-from linguafranca_openai._presets import PRESETS
 
 __all__ = ["linguafranca_register"]
 

@@ -1,5 +1,9 @@
 """OpenAI-compatible providers as data: endpoints, keys and the quirks of each server.
 
+This module ships with linguafranca-openai but sits in the ``linguafranca_plugins``
+namespace so that the entry point (``linguafranca_plugins.openai``) can read the table
+without importing ``linguafranca_openai`` (and with it httpx).
+
 A preset is everything that differs between "the OpenAI Chat Completions API" and one
 server that speaks it: where it lives, which environment variables hold its key and
 endpoint, and which request fields it rejects or spells differently. The converters stay
