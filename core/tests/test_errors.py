@@ -190,6 +190,17 @@ def test_output_parser_exception_matches_langchain():
         raise OutputParserException("caught as ValueError")
 
 
+def test_output_parser_exception_declares_raw_message() -> None:
+    # Declared on the class (typed for mypy), None until structured output sets it.
+    exc = OutputParserException("bad")
+    assert exc.raw_message is None
+    answer = {"role": "assistant", "content": "not json"}
+    exc.raw_message = answer
+    assert exc.raw_message is answer
+    assert OutputParserException("other").raw_message is None  # not shared between errors
+    assert OutputParserException.__annotations__["raw_message"] == "object | None"
+
+
 def test_configuration_errors_are_value_errors():
     with pytest.raises(ValueError, match="OPENAI_API_KEY"):
         raise ConfigurationError("Set OPENAI_API_KEY or pass api_key=.")

@@ -420,3 +420,84 @@ def test_fill_schema_covers_every_kind():
 def test_fill_schema_without_context_words():
     assert fill_schema({"type": "string"}, "") == "example"
     assert fill_schema({"type": "string", "minLength": 10}, "") == "examplexxx"
+
+
+# --- arguments from the prompt: quoted strings, numbers, named fields, enums, defaults ----
+
+
+class FilmReview(BaseModel):
+    """A movie."""
+
+    title: str
+    year: int
+    director: str
+    rating: float
+
+
+MOVIE_PROMPT = "Tell me about Inception, the 2010 movie by Christopher Nolan, rated 8.8."
+
+
+@pytest.mark.parametrize("method", ["function_calling", "json_schema"])
+def test_structured_output_fills_each_field_from_the_prompt(method):
+    structured = ScriptedFakeChatModel().with_structured_output(FilmReview, method=method)
+    assert structured.invoke(MOVIE_PROMPT) == FilmReview(
+        title="Inception", year=2010, director="Christopher Nolan", rating=8.8
+    )
+
+
+def test_numbers_fill_in_order_integers_and_decimals_apart():
+    schema = {
+        "type": "object",
+        "properties": {"score": {"type": "number"}, "count": {"type": "integer"}},
+    }
+    # The number field takes the decimal, the integer field the integer, whatever the order.
+    assert fill_schema(schema, "It had 12 goals and a 4.5 average") == {"score": 4.5, "count": 12}
+    both = {"type": "object", "properties": {"a": {"type": "integer"}, "b": {"type": "integer"}}}
+    assert fill_schema(both, "Add 3 and 12") == {"a": 3, "b": 12}
+
+
+def create_customer(customer_name: str, description: str) -> str:
+    """Create a customer."""
+    return customer_name
+
+
+def test_quoted_unicode_strings_fill_the_fields_they_follow():
+    model = ScriptedFakeChatModel().bind_tools([create_customer], tool_choice="any")
+    prompt = 'Create a customer with the description "一家中国公司" named "你好啊集团".'
+    call = model.invoke(prompt).tool_calls[0]
+    # Each value goes to the field the prompt names, not merely in order.
+    assert call["args"] == {"customer_name": "你好啊集团", "description": "一家中国公司"}
+    in_order = model.invoke('Create one: "Zoë Ltd" and "Überall GmbH".').tool_calls[0]
+    assert in_order["args"] == {"customer_name": "Zoë Ltd", "description": "Überall GmbH"}
+
+
+def test_a_place_field_takes_the_name_after_in():
+    model = ScriptedFakeChatModel().bind_tools([get_weather])
+    call = model.invoke("Ask Maria about the weather in Boston").tool_calls[0]
+    assert call["args"] == {"location": "Boston"}
+
+
+def search_stocks(
+    symbol: str, exchange: Literal["NYSE", "NASDAQ"] = "NYSE", limit: int = 10
+) -> str:
+    """Search stocks."""
+    return symbol
+
+
+def test_enums_pick_the_member_mentioned_and_defaults_are_kept():
+    model = ScriptedFakeChatModel().bind_tools([search_stocks], tool_choice="any")
+    mentioned = model.invoke("Find Apple on the nasdaq").tool_calls[0]["args"]
+    assert mentioned == {"symbol": "Apple", "exchange": "NASDAQ", "limit": 10}
+    given = model.invoke("Find the top 5 for Apple").tool_calls[0]["args"]
+    assert given == {"symbol": "Apple", "exchange": "NYSE", "limit": 5}
+
+
+def test_tool_names_json_schemas_and_emails_in_the_prompt():
+    search = ScriptedFakeChatModel().bind_tools([SearchArgs]).invoke("Use SearchArgs for Paris")
+    assert search.tool_calls[0]["args"] == {"query": "Paris"}  # the tool's name is no value
+    email = ScriptedFakeChatModel().bind_tools([ANTHROPIC_TOOL])
+    assert email.invoke("send email to bob@example.org").tool_calls[0]["args"] == {
+        "to": "bob@example.org"
+    }
+    schema = {"type": "object", "properties": {"name": {"type": "string"}}}
+    assert fill_schema(schema, f'Name it. Schema: {json.dumps(schema)} "Rex"') == {"name": "Rex"}

@@ -1,12 +1,22 @@
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic_core import from_json
 
 from linguafranca.callbacks import BaseCallbackHandler
 from linguafranca.errors import OutputParserException as ErrorsOutputParserException
-from linguafranca.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage
+from linguafranca.messages import (
+    AIMessage,
+    AIMessageChunk,
+    BaseMessage,
+    HumanMessage,
+    merge_chunks,
+)
+from linguafranca.messages import _tool as messages_tool
+from linguafranca.messages import _tool_parse as messages_tool_parse
 from linguafranca.output_parsers import (
     JsonOutputKeyToolsParser,
     JsonOutputParser,
@@ -16,6 +26,8 @@ from linguafranca.output_parsers import (
     PydanticToolsParser,
     StrOutputParser,
 )
+from linguafranca.output_parsers import _base as output_parsers_base
+from linguafranca.output_parsers import _json as output_parsers_json
 from linguafranca.runnables import RunnableLambda
 
 
@@ -383,3 +395,116 @@ def test_streamed_parser_reports_final_value_and_input():
     assert out[-1] == {"a": "xy"}
     # The last (complete) value, not partial dicts added together.
     assert recorder.ends == [({"a": "xy"}, '{"a": "xy"}')]
+
+
+# --- long streams cost linear time ------------------------------------------------------
+
+
+class CountedFromJson:
+    """Wraps pydantic_core.from_json, adding up the length of every text it parses."""
+
+    def __init__(self) -> None:
+        self.chars = 0
+
+    def __call__(self, data: Any, *args: Any, **kwargs: Any) -> Any:
+        self.chars += len(data)
+        return from_json(data, *args, **kwargs)
+
+
+class CountedMerge:
+    """Wraps merge_chunks, adding up the text and argument characters of its inputs."""
+
+    def __init__(self) -> None:
+        self.chars = 0
+
+    def __call__(self, chunks: Any) -> Any:
+        items = list(chunks)
+        for chunk in items:
+            self.chars += len(chunk.text)
+            self.chars += sum(len(c.get("args") or "") for c in chunk.tool_call_chunks)
+        return merge_chunks(items)
+
+
+def counted(monkeypatch: pytest.MonkeyPatch) -> tuple[CountedFromJson, CountedMerge]:
+    """Fresh counters on every JSON parse and on the parsers' merges."""
+    parses, merges = CountedFromJson(), CountedMerge()
+    for module in (output_parsers_json, messages_tool, messages_tool_parse):
+        monkeypatch.setattr(module, "from_json", parses)
+    monkeypatch.setattr(output_parsers_base, "merge_chunks", merges)
+    return parses, merges
+
+
+N_FRAGMENTS = 2_000
+
+
+class LongWeather(BaseModel):
+    model_config = ConfigDict(title="get_weather")
+
+    location: str
+    notes: str
+
+
+def long_tool_stream(n: int) -> tuple[list[AIMessageChunk], str]:
+    """Arguments of about 5n characters streamed in n + 1 fragments."""
+    words = " ".join(f"w{i}" for i in range(n))
+    args = json.dumps({"location": "Boston", "notes": words})
+    size = max(len(args) // n, 1)
+    pieces = [args[i : i + size] for i in range(0, len(args), size)]
+    assert len(pieces) >= n
+
+    def chunk(args: str, name: str | None = None, id_: str | None = None) -> AIMessageChunk:
+        call = {"name": name, "args": args, "id": id_, "index": 0, "type": "tool_call_chunk"}
+        return AIMessageChunk("", tool_call_chunks=[call])
+
+    return [chunk("", "get_weather", "call_1"), *(chunk(p) for p in pieces)], args
+
+
+def final_args(value: Any) -> Any:
+    if isinstance(value, list):
+        value = value[0]["args"]
+    return value.model_dump() if isinstance(value, BaseModel) else value
+
+
+TOOL_PARSERS = [
+    JsonOutputToolsParser(),
+    JsonOutputKeyToolsParser(key_name="get_weather", first_tool_only=True),
+    PydanticToolsParser(tools=[LongWeather], first_tool_only=True),
+]
+
+
+@pytest.mark.parametrize("parser", TOOL_PARSERS, ids=type)
+def test_tool_parsers_stream_long_arguments_in_linear_time(parser, monkeypatch):
+    per_char: list[tuple[float, float]] = []
+    for n in (N_FRAGMENTS // 2, N_FRAGMENTS):
+        parses, merges = counted(monkeypatch)
+        chunks, args = long_tool_stream(n)
+        out = list(parser.transform(iter(chunks)))
+        assert final_args(out[-1]) == json.loads(args)
+        assert len(out) >= 100  # still streams: many growing values, not one at the end
+        per_char.append((parses.chars / len(args), merges.chars / len(args)))
+    # Folding every chunk into the whole message so far, or re-parsing all the arguments on
+    # every chunk, costs ~n times the size (~2000x at n=2000) and doubles with n.
+    (parses_half, merges_half), (parses_full, merges_full) = per_char
+    assert parses_full <= 200 and merges_full <= 200, per_char
+    assert parses_full <= 1.3 * parses_half and merges_full <= 1.3 * merges_half, per_char
+
+
+def test_json_parser_streams_long_text_in_linear_time(monkeypatch):
+    per_char: list[float] = []
+    for n in (N_FRAGMENTS // 2, N_FRAGMENTS):
+        parses, _ = counted(monkeypatch)
+        text = json.dumps({"items": [f"item {i}" for i in range(n)]})
+        pieces = [text[i : i + 5] for i in range(0, len(text), 5)]
+        out = list(JsonOutputParser().transform(AIMessageChunk(p) for p in pieces))
+        assert out[-1] == json.loads(text)
+        assert len(out) >= 100
+        lengths = [len(v.get("items", [])) for v in out]
+        assert lengths == sorted(lengths)  # every value extends the one before
+        per_char.append(parses.chars / len(text))
+    assert per_char[1] <= 200 and per_char[1] <= 1.3 * per_char[0], per_char
+
+
+def test_short_streams_still_parse_every_chunk():
+    pieces = ['{"n": "'] + ["y"] * 600 + ['"}']
+    out = list(JsonOutputParser().transform(iter(pieces)))
+    assert [len(v["n"]) for v in out] == list(range(601))

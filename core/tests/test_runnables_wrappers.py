@@ -2,14 +2,16 @@ import asyncio
 from typing import Any
 
 import pytest
-from pydantic import field_validator
+from pydantic import BaseModel, field_validator
 
 from linguafranca.callbacks import BaseCallbackHandler
+from linguafranca.chat_models.fake import ScriptedFakeChatModel
 from linguafranca.runnables import (
     ConfigurableField,
     RecursionLimitError,
     RetryState,
     Runnable,
+    RunnableBinding,
     RunnableConfig,
     RunnableLambda,
     RunnableRetry,
@@ -311,3 +313,71 @@ def test_asyncio_cancellation_propagates():
             await task
 
     asyncio.run(main())
+
+
+# --- a binding keeps its kwargs and config through methods of the bound model -------------
+
+
+class Movie(BaseModel):
+    title: str
+    year: int
+
+
+def get_weather(location: str) -> str:
+    """Get the weather for a location."""
+    return f"sunny in {location}"
+
+
+class ModelStarts(BaseCallbackHandler):
+    def __init__(self) -> None:
+        self.tags: list[list[str]] = []
+
+    def on_chat_model_start(self, serialized, messages, *, run_id, tags=None, **kwargs):
+        self.tags.append(list(tags or []))
+
+
+def test_bind_tools_on_a_bound_model_keeps_the_bound_kwargs() -> None:
+    model = ScriptedFakeChatModel()
+    bound = model.bind(stop=["Boston"]).bind_tools([get_weather])
+    assert isinstance(bound, RunnableBinding) and bound.bound is model
+    assert bound.kwargs["stop"] == ["Boston"] and bound.kwargs["tools"]
+    # No tool is named: the scripted model echoes, and the bound stop cuts the echo.
+    assert bound.invoke("hello Boston").content == "You said: hello "
+    called = bound.invoke("What is the weather in Boston?")
+    assert called.tool_calls[0]["name"] == "get_weather"  # the tools are bound too
+
+
+def test_later_binding_wins_over_the_earlier_one() -> None:
+    model = ScriptedFakeChatModel()
+    bound = model.bind(tool_choice="none", stop=["x"]).bind_tools([get_weather], tool_choice="auto")
+    assert bound.kwargs["tool_choice"] == "auto" and bound.kwargs["stop"] == ["x"]
+
+
+def test_structured_output_on_a_bound_model_keeps_the_bound_kwargs() -> None:
+    model = ScriptedFakeChatModel()
+    for method in ("function_calling", "json_schema"):
+        structured = model.bind(model="fake-model-2").with_structured_output(
+            Movie, method=method, include_raw=True
+        )
+        result = structured.invoke("Inception came out in 2010.")
+        # The scripted model reports the bound ``model`` kwarg as the model name.
+        assert result["raw"].response_metadata["model_name"] == "fake-model-2", method
+        assert isinstance(result["parsed"], Movie)
+    unbound = model.with_structured_output(Movie, include_raw=True).invoke("Film from 2010.")
+    assert unbound["raw"].response_metadata["model_name"] == "fake-model"
+
+
+def test_structured_output_on_a_configured_model_keeps_the_config() -> None:
+    starts = ModelStarts()
+    model = ScriptedFakeChatModel()
+    structured = model.with_config(tags=["bound-tag"]).with_structured_output(Movie)
+    structured.invoke("Inception came out in 2010.", config={"callbacks": [starts]})
+    assert starts.tags and "bound-tag" in starts.tags[0]
+
+
+def test_methods_that_build_no_runnable_are_plain() -> None:
+    model = ScriptedFakeChatModel()
+    bound = model.bind(stop=["x"])
+    assert bound.model_dump() == model.model_dump()
+    assert type(bound.model_copy()) is ScriptedFakeChatModel  # not the bound object: as is
+    assert bound.model == "fake-model"  # plain attributes are read through

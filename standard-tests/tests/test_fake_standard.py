@@ -1,8 +1,5 @@
 """Both suites, run against the scripted fake model (provider ``fake``, no endpoint)."""
 
-import pytest
-
-from linguafranca.chat_models import BaseChatModel
 from linguafranca.chat_models.fake import ScriptedFakeChatModel
 from linguafranca_tests import Capabilities
 from linguafranca_tests.integration_tests import ChatModelIntegrationTests
@@ -29,7 +26,3 @@ class TestScriptedFakeIntegration(ChatModelIntegrationTests):
     chat_model_class = ScriptedFakeChatModel
     chat_model_params = {"model": "fake-model"}
     capabilities = FAKE_CAPABILITIES
-
-    @pytest.mark.xfail(reason="the scripted fake fills string arguments with ASCII words only")
-    def test_unicode_tool_call(self, model: BaseChatModel) -> None:
-        super().test_unicode_tool_call(model)

@@ -300,6 +300,14 @@ class OutputParserException(LinguaFrancaError, ValueError):
         ValueError: ``send_to_llm`` is true but ``observation`` or ``llm_output`` is missing.
     """
 
+    raw_message: object | None = None
+    """The model's message that failed to parse (a ``BaseMessage``), or None.
+
+    Set by ``with_structured_output`` when parsing the model's answer fails, so the
+    caller can inspect what the model actually said. Typed ``object`` because this
+    module imports nothing from linguafranca: narrow it with ``isinstance``.
+    """
+
     def __init__(
         self,
         error: Any,

@@ -14,12 +14,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from linguafranca.chat_models._script_fill import Hints, fill_schema
 from linguafranca.messages import BaseMessage, HumanMessage, ToolMessage
 
 __all__ = ["Plan", "count_words", "fill_schema", "plan"]
 
-_TOKEN = re.compile(r"[A-Za-z][\w'-]*|[.!?]")
-_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 _QUOTED = re.compile(r"""['"`]([A-Za-z_][\w-]*)['"`]""")
 _WORD = re.compile(r"[a-z0-9]+")
 _SPLIT_NAME = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
@@ -33,38 +32,6 @@ class Plan:
     text: str = ""
     tool_calls: list[dict[str, Any]] = field(default_factory=list)
     finish_reason: str = "stop"
-
-
-def _proper_nouns(text: str) -> list[str]:
-    """Capitalised words not starting a sentence, runs of them joined ("New York")."""
-    found: list[str] = []
-    sentence_start = True
-    joining = False
-    for match in _TOKEN.finditer(text):
-        token = match.group()
-        if token in ".!?":
-            sentence_start, joining = True, False
-            continue
-        proper = token[0].isupper() and not sentence_start and token != "I"
-        if proper and joining:
-            found[-1] = f"{found[-1]} {token}"
-        elif proper:
-            found.append(token)
-        joining = proper
-        sentence_start = False
-    return found
-
-
-class _Context:
-    """Values taken from the last user message to fill arguments with."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        proper = _proper_nouns(text)
-        words = _WORD.findall(text.lower())
-        self.string = proper[0] if proper else (words[-1] if words else "example")
-        numbers = _NUMBER.findall(text)
-        self.number = float(numbers[0]) if numbers else 1.0
 
 
 def count_words(text: str) -> int:
@@ -81,103 +48,6 @@ def _last_human(messages: Sequence[BaseMessage]) -> str:
         if isinstance(message, HumanMessage):
             return _text_of(message)
     return _text_of(messages[-1]) if messages else ""
-
-
-def _resolve(schema: Mapping[str, Any], root: Mapping[str, Any]) -> Mapping[str, Any]:
-    ref = schema.get("$ref")
-    seen = 0
-    while isinstance(ref, str) and ref.startswith("#/") and seen < 32:
-        target: Any = root
-        for part in ref[2:].split("/"):
-            target = target.get(part, {}) if isinstance(target, Mapping) else {}
-        schema = {**target, **{k: v for k, v in schema.items() if k != "$ref"}}
-        ref = schema.get("$ref") if schema.get("$ref") != ref else None
-        seen += 1
-    return schema
-
-
-def _clamp(value: float, schema: Mapping[str, Any]) -> float:
-    low = schema.get("minimum", schema.get("exclusiveMinimum"))
-    high = schema.get("maximum", schema.get("exclusiveMaximum"))
-    if isinstance(low, (int, float)) and value < low:
-        value = float(low) + (1 if "exclusiveMinimum" in schema else 0)
-    if isinstance(high, (int, float)) and value > high:
-        value = float(high) - (1 if "exclusiveMaximum" in schema else 0)
-    return value
-
-
-_FORMATS = {
-    "date": "2024-01-01",
-    "date-time": "2024-01-01T00:00:00Z",
-    "time": "12:00:00",
-    "email": "user@example.com",
-    "uri": "https://example.com",
-    "url": "https://example.com",
-    "uuid": "00000000-0000-4000-8000-000000000000",
-}
-
-
-def fill_schema(
-    schema: Mapping[str, Any], context: str, root: Mapping[str, Any] | None = None, depth: int = 0
-) -> Any:
-    """A value that satisfies a JSON schema, made from the words of ``context``.
-
-    Handles objects (every property, required and optional), arrays, strings (with
-    formats), numbers, integers, booleans, enums, consts, ``anyOf``/``oneOf``/``allOf``,
-    nullable types and ``$ref``.
-    """
-    return _fill(schema, _Context(context), root if root is not None else schema, depth)
-
-
-def _fill(schema: Mapping[str, Any], ctx: _Context, root: Mapping[str, Any], depth: int) -> Any:
-    schema = _resolve(schema, root)
-    if "const" in schema:
-        return schema["const"]
-    if isinstance(schema.get("enum"), list) and schema["enum"]:
-        return schema["enum"][0]
-    for key in ("anyOf", "oneOf"):
-        options = schema.get(key)
-        if isinstance(options, list) and options:
-            chosen = next((o for o in options if o.get("type") != "null"), options[0])
-            return _fill(chosen, ctx, root, depth)
-    if isinstance(schema.get("allOf"), list) and schema["allOf"]:
-        merged: dict[str, Any] = {}
-        for part in schema["allOf"]:
-            merged.update(_resolve(part, root))
-        return _fill(merged, ctx, root, depth)
-    kind = schema.get("type")
-    if isinstance(kind, list):
-        kind = next((k for k in kind if k != "null"), "null")
-    if kind is None:
-        kind = "object" if "properties" in schema else "string"
-    if kind == "object":
-        if depth > 8:
-            return {}
-        properties = schema.get("properties") or {}
-        if properties:
-            return {k: _fill(v, ctx, root, depth + 1) for k, v in properties.items()}
-        extra = schema.get("additionalProperties")
-        return {"key": _fill(extra, ctx, root, depth + 1)} if isinstance(extra, Mapping) else {}
-    if kind == "array":
-        items = schema.get("items") or {}
-        count = max(int(schema.get("minItems", 1)), 1)
-        return [_fill(items, ctx, root, depth + 1) for _ in range(count)]
-    if kind == "integer":
-        return int(_clamp(float(int(ctx.number)), schema))
-    if kind == "number":
-        return _clamp(ctx.number, schema)
-    if kind == "boolean":
-        return True
-    if kind == "null":
-        return None
-    fmt = schema.get("format")
-    if isinstance(fmt, str) and fmt in _FORMATS:
-        return _FORMATS[fmt]
-    value = ctx.string
-    minimum = schema.get("minLength")
-    if isinstance(minimum, int) and len(value) < minimum:
-        value = value.ljust(minimum, "x")
-    return value
 
 
 def _tool_name(tool: Mapping[str, Any]) -> str | None:
@@ -237,8 +107,8 @@ def _json_answer(messages: Sequence[BaseMessage], response_format: Mapping[str, 
         return json.dumps(fill_schema(schema, text))
     keys = list(dict.fromkeys(_QUOTED.findall(text)))
     if keys:
-        value = _Context(text).string
-        return json.dumps({key: value for key in keys})
+        hints = Hints(text, exclude=keys)
+        return json.dumps({key: hints.take_string() for key in keys})
     return json.dumps({"answer": f"You said: {text}"})
 
 
@@ -286,9 +156,11 @@ def plan(
             chosen = chosen[:1]
         if chosen:
             calls = []
+            names = [str(_tool_name(t)) for t in callable_tools]
             for index, tool in enumerate(chosen):
                 name = str(_tool_name(tool))
-                args = fill_schema(_parameters(tool), text)
+                # The tools' own names in the prompt are no argument values.
+                args = fill_schema(_parameters(tool), text, exclude=names)
                 calls.append({"name": name, "args": args, "id": _call_id(name, args, index)})
             return Plan(tool_calls=calls, finish_reason="tool_calls")
     if not messages:

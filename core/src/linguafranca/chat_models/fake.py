@@ -309,10 +309,12 @@ class ScriptedFakeChatModel(BaseChatModel):
     - Text: ``"You said: <last user message>"``, cut at ``stop`` and ``max_tokens`` words.
     - Tools (``bind_tools``): calls the forced tool, or every tool the last user message
       names (its name, or its words: ``get_weather`` is named by "weather"), with
-      arguments built from the tool's JSON schema; after ``ToolMessage``s it answers with
-      their content.
+      arguments built from the tool's JSON schema and filled from the prompt: quoted
+      strings and proper names for strings, numbers for numbers, each value for the field
+      whose name precedes it ("rated 8.8" -> ``rating``), enum members it mentions,
+      defaults otherwise; after ``ToolMessage``s it answers with their content.
     - ``response_format`` (``with_structured_output`` json_schema / json_mode): JSON
-      that fills the schema.
+      that fills the schema the same way.
     - Usage: input tokens = words in, output tokens = words out. Streams word by word.
 
     Example:

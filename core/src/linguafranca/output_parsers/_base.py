@@ -118,9 +118,12 @@ class BaseTransformOutputParser(BaseOutputParser[T]):
     def _stream_state(self) -> _StreamState[T]:
         return _StreamState(self)
 
-    def _final(self, outputs: Aggregator, last: Any) -> Any:
+    # Whether the output reported at the end is the yielded chunks added up (else the last).
+    _sums_outputs: ClassVar[bool] = True
+
+    def _final(self, outputs: Aggregator | None, last: Any) -> Any:
         """The output reported to callbacks at the end of a stream: the chunks added up."""
-        return outputs.result()
+        return outputs.result() if outputs is not None else last
 
     def _transform(self, input: Iterator[LanguageModelOutput]) -> Iterator[T]:
         state = self._stream_state()
@@ -160,11 +163,12 @@ class BaseTransformOutputParser(BaseOutputParser[T]):
         for handler in run.handlers:
             if isinstance(handler, StreamingCallbackHandler):
                 iterator = handler.tap_output_iter(run.run_id, iterator)
-        outputs = Aggregator()
+        outputs = Aggregator() if self._sums_outputs else None
         last: Any = None
         try:
             for value in iterator:
-                outputs.add(value)
+                if outputs is not None:
+                    outputs.add(value)
                 last = value
                 yield value
         except BaseException as error:
@@ -197,11 +201,12 @@ class BaseTransformOutputParser(BaseOutputParser[T]):
         for handler in run.handlers:
             if isinstance(handler, StreamingCallbackHandler):
                 iterator = handler.tap_output_aiter(run.run_id, iterator)
-        outputs = Aggregator()
+        outputs = Aggregator() if self._sums_outputs else None
         last: Any = None
         try:
             async for value in iterator:
-                outputs.add(value)
+                if outputs is not None:
+                    outputs.add(value)
                 last = value
                 yield value
         except BaseException as error:
@@ -223,35 +228,94 @@ class BaseTransformOutputParser(BaseOutputParser[T]):
             yield value
 
 
+# A partial parse reads the whole output so far. Past _ALWAYS_REPARSE characters it runs
+# only once the output has grown by 1/_REPARSE_GROWTH since the last one, so a stream of
+# any length costs O(_REPARSE_GROWTH x its size) in merging and parsing, where parsing on
+# every chunk would be quadratic on long tool-call streams; short outputs (the usual
+# structured answer) are still parsed on every chunk.
+_ALWAYS_REPARSE = 1024
+_REPARSE_GROWTH = 64
+
+
+def _weight(chunk: BaseMessage) -> int:
+    """The size of a message chunk: what merging it costs (text and argument characters)."""
+    content = chunk.content
+    if isinstance(content, str):
+        size = len(content)
+    else:
+        size = 0
+        for block in content:
+            if isinstance(block, str):
+                size += len(block)
+            else:
+                size += sum(len(v) for v in block.values() if isinstance(v, str))
+    for call in getattr(chunk, "tool_call_chunks", None) or ():
+        size += len(call.get("args") or "")
+    return size + 1
+
+
 class _CumulativeState(_StreamState[T]):
+    """Accumulates a stream in pieces; folds and re-parses them only when worth it."""
+
     def __init__(self, parser: BaseCumulativeTransformOutputParser[T]) -> None:
         super().__init__(parser)
         self.cumulative = parser
         self.texts: list[str] = []
-        self.message: BaseMessage | None = None
+        self.merged: BaseMessage | None = None  # the message up to the last fold
+        self.pending: list[BaseMessageChunk] = []  # message chunks since then
+        self.size = 0  # characters so far
+        self.unparsed = 0  # characters since the last partial parse
+        self.changed = False  # whether a chunk since the last parse may change the value
         self.last: Any = _UNSET
 
+    def _message(self) -> BaseMessage | None:
+        """The message so far: the pending chunks folded in, each once."""
+        if self.pending:
+            merged = self.merged  # None or a chunk: a complete message empties pending
+            parts = self.pending
+            if isinstance(merged, BaseMessageChunk):
+                parts = [merged, *parts]
+            self.merged = merge_chunks(parts) if len(parts) > 1 else parts[0]
+            self.pending = []
+        return self.merged
+
+    def _add_message(self, chunk: BaseMessage) -> None:
+        if not isinstance(chunk, BaseMessageChunk):
+            # Complete messages do not add up: the latest one is the output.
+            self.merged, self.pending = chunk, []
+        elif self.merged is not None and not isinstance(self.merged, BaseMessageChunk):
+            self.merged, self.pending = None, [chunk]
+        else:
+            self.pending.append(chunk)
+
     def _generation(self) -> Generation:
-        if self.message is not None and not self.cumulative._text_only:
-            return ChatGeneration(message=self.message)
-        return Generation(text="".join(self.texts))
+        if not self.cumulative._text_only:
+            message = self._message()
+            if message is not None:
+                return ChatGeneration(message=message)
+        if len(self.texts) > 1:
+            self.texts = ["".join(self.texts)]
+        return Generation(text=self.texts[0] if self.texts else "")
 
     def feed(self, chunk: LanguageModelOutput) -> list[T]:
-        if isinstance(chunk, BaseMessage):
-            if not self.cumulative._text_only:
-                self.message = _merge(self.message, chunk)
-                if not self.cumulative._may_change(chunk):
-                    return []
-            else:
-                self.message = chunk
-                text = chunk.text
-                if not text:
-                    return []
-                self.texts.append(text)
+        if isinstance(chunk, BaseMessage) and not self.cumulative._text_only:
+            self._add_message(chunk)
+            grown = _weight(chunk)
+            self.changed = self.changed or self.cumulative._may_change(chunk)
         else:
-            if not chunk:
+            text = chunk.text if isinstance(chunk, BaseMessage) else chunk
+            if not text:
                 return []
-            self.texts.append(chunk)
+            self.texts.append(text)
+            grown = len(text)
+            self.changed = True
+        self.size += grown
+        self.unparsed += grown
+        if not self.changed or (
+            self.size > _ALWAYS_REPARSE and self.unparsed * _REPARSE_GROWTH < self.size
+        ):
+            return []
+        self.unparsed, self.changed = 0, False
         value = self.cumulative.parse_result([self._generation()], partial=True)
         if value is None or value == self.last:
             return []
@@ -267,19 +331,20 @@ class BaseCumulativeTransformOutputParser(BaseTransformOutputParser[T]):
     """A parser whose stream yields ever more complete values of the whole output.
 
     Subclasses implement :meth:`parse_result` with ``partial=True`` support (returning None
-    when nothing can be parsed yet). On each chunk that brings something new, the output so
-    far is parsed partially and the value is yielded only if it changed; at the end the whole
+    when nothing can be parsed yet). When chunks bring something new, the output so far is
+    parsed partially and the value is yielded only if it changed; at the end the whole
     output is parsed strictly, so a stream never ends on an incomplete value silently.
+    Chunks are kept as pieces and joined only to parse; on long outputs a partial parse
+    waits until the output has grown by a small fraction, so streaming stays linear.
     """
 
     # Parsers that only read text accumulate text, not messages.
     _text_only: ClassVar[bool] = True
 
+    _sums_outputs: ClassVar[bool] = False  # each value is the whole output so far
+
     def _stream_state(self) -> _StreamState[T]:
         return _CumulativeState(self)
-
-    def _final(self, outputs: Aggregator, last: Any) -> Any:
-        return last
 
     def _may_change(self, chunk: BaseMessage) -> bool:
         """Whether a message chunk can change the parsed value (else no re-parse)."""
@@ -287,14 +352,6 @@ class BaseCumulativeTransformOutputParser(BaseTransformOutputParser[T]):
 
 
 _UNSET: Any = object()
-
-
-def _merge(merged: BaseMessage | None, chunk: BaseMessage) -> BaseMessage:
-    if merged is None:
-        return chunk
-    if isinstance(merged, BaseMessageChunk) and isinstance(chunk, BaseMessageChunk):
-        return merge_chunks([merged, chunk])
-    return chunk  # complete messages do not add up: the latest one is the output
 
 
 async def _one(item: LanguageModelOutput) -> AsyncIterator[LanguageModelOutput]:

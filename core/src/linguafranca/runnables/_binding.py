@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator, Mapping
+import copy
+import functools
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from typing import Any, Generic
 
 from typing_extensions import TypeVar
 
 from linguafranca.runnables._base import Runnable
 from linguafranca.runnables._config import RunnableConfig, merge_configs, merged_config
+from linguafranca.runnables._sequence import RunnableSequence
 
 In = TypeVar("In", default=Any)
 Out = TypeVar("Out", default=Any)
@@ -17,7 +20,11 @@ Out = TypeVar("Out", default=Any)
 class RunnableBinding(Runnable[In, Out], Generic[In, Out]):
     """Calls ``bound`` with ``kwargs`` added and ``config`` merged into every call.
 
-    Attributes not found on the binding are read from ``bound``.
+    Attributes not found on the binding are read from ``bound``. A public method of
+    ``bound`` that builds a new runnable from it (``bind_tools``,
+    ``with_structured_output``, ...) keeps the binding: the bound object inside the result
+    is called with this binding's kwargs and config too, so
+    ``model.bind(stop=["END"]).bind_tools(tools)`` still stops at ``"END"``.
 
     Example:
         ```python
@@ -48,7 +55,63 @@ class RunnableBinding(Runnable[In, Out], Generic[In, Out]):
         # Only reached for attributes the binding lacks; never for dunders (copy, pickle).
         if name.startswith("__") or "bound" not in self.__dict__:
             raise AttributeError(name)
-        return getattr(self.bound, name)
+        found = getattr(self.bound, name)
+        if (
+            name.startswith("_")
+            or not (self.kwargs or self.config)
+            or getattr(found, "__self__", None) is not self.bound
+        ):
+            return found
+        return self._rebinding(found)
+
+    def _rebinding(self, method: Callable[..., Any]) -> Callable[..., Any]:
+        """Wrap a method of ``bound`` so that a runnable it builds keeps this binding."""
+
+        @functools.wraps(method)
+        def call(*args: Any, **kwargs: Any) -> Any:
+            return self._reapply(method(*args, **kwargs))
+
+        return call
+
+    def _reapply(self, value: Any) -> Any:
+        """``value`` with every use of ``bound`` inside it bound like this binding.
+
+        Looks through bindings, sequences and wrappers that hold a ``bound`` runnable
+        (structured output, retries); anything that does not contain ``bound`` is
+        returned unchanged.
+        """
+        target = self.bound
+        if value is target:
+            return self
+        if isinstance(value, RunnableBinding):
+            if value.bound is target:
+                # The method's own kwargs and config win over the ones bound before.
+                return RunnableBinding(
+                    bound=target,
+                    kwargs={**self.kwargs, **value.kwargs},
+                    config=merge_configs(self.config, value.config),
+                    name=value.name or self.name,
+                )
+            inner = self._reapply(value.bound)
+            if inner is value.bound:
+                return value
+            return RunnableBinding(
+                bound=inner, kwargs=value.kwargs, config=value.config, name=value.name
+            )
+        if isinstance(value, RunnableSequence):
+            steps = [self._reapply(step) for step in value.steps]
+            if all(new is old for new, old in zip(steps, value.steps, strict=True)):
+                return value
+            return RunnableSequence(*steps, name=value.name)
+        if isinstance(value, Runnable):
+            inner = getattr(value, "__dict__", {}).get("bound")
+            if isinstance(inner, Runnable):
+                rebound = self._reapply(inner)
+                if rebound is not inner:
+                    clone = copy.copy(value)
+                    clone.bound = rebound  # type: ignore[attr-defined]
+                    return clone
+        return value
 
     def get_name(self, suffix: str | None = None, *, name: str | None = None) -> str:
         return self.bound.get_name(suffix, name=name or self.name)
