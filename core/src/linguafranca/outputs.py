@@ -7,7 +7,7 @@ Example:
 """  # noqa: E501 - the doctest output is one line
 
 from collections.abc import Iterator, Sequence
-from typing import Annotated, Any, Literal, cast
+from typing import Annotated, Any, Literal, TypeVar, cast
 from uuid import UUID
 
 from pydantic import (
@@ -33,6 +33,8 @@ __all__ = [
     "RunInfo",
     "merge_generation_chunks",
 ]
+
+_ModelT = TypeVar("_ModelT", bound=BaseModel)
 
 
 class _Short(BaseModel):
@@ -85,6 +87,23 @@ class GenerationChunk(Generation):
         )
 
 
+_GENERATION_KINDS: dict[type, str] = {}
+"""The ``type`` of each generation class whose fields ``fast`` knows (filled below)."""
+
+_new = object.__new__
+_set = object.__setattr__
+
+
+def _build(cls: type[_ModelT], values: dict[str, Any], fields_set: set[str]) -> _ModelT:
+    """An instance of ``cls`` (no extra fields, no private attributes) holding ``values``."""
+    obj = _new(cls)
+    _set(obj, "__dict__", values)
+    _set(obj, "__pydantic_fields_set__", fields_set)
+    _set(obj, "__pydantic_extra__", None)
+    _set(obj, "__pydantic_private__", None)
+    return obj
+
+
 def _coerce_message(value: Any) -> Any:
     return message_from_data(value) if isinstance(value, dict) else value
 
@@ -110,6 +129,56 @@ class ChatGeneration(Generation):
     def _text_from_message(self) -> Self:
         self.__dict__["text"] = self.message.text
         return self
+
+    @classmethod
+    def fast(cls, message: BaseMessage, generation_info: dict[str, Any] | None = None) -> Self:
+        """``cls(message=message, generation_info=generation_info)`` without validation.
+
+        For the hot path of providers (one generation chunk per streamed token): the
+        message must be a message instance (a chunk for ``ChatGenerationChunk``), and
+        ``generation_info`` is kept as given (not copied). A subclass gets the
+        validating constructor.
+
+        Example:
+            >>> from linguafranca.messages import AIMessageChunk
+            >>> chunk = AIMessageChunk("Hi")
+            >>> ChatGenerationChunk.fast(chunk) == ChatGenerationChunk(message=chunk)
+            True
+
+        Raises:
+            TypeError: if ``message`` is not a message of the kind the class holds.
+        """
+        kind = _GENERATION_KINDS.get(cls)
+        if kind is None:
+            if generation_info is None:
+                return cls(message=message)
+            return cls(message=message, generation_info=generation_info)
+        expected = BaseMessageChunk if kind == "ChatGenerationChunk" else BaseMessage
+        if not isinstance(message, expected):
+            raise TypeError(
+                f"{cls.__name__}.fast needs a {expected.__name__}, got a "
+                f"{type(message).__name__}; build the message first."
+            )
+        content = message.content
+        obj = _new(cls)
+        _set(
+            obj,
+            "__dict__",
+            {
+                "text": content if isinstance(content, str) else message.text,
+                "generation_info": generation_info,
+                "type": kind,
+                "message": message,
+            },
+        )
+        _set(
+            obj,
+            "__pydantic_fields_set__",
+            {"message"} if generation_info is None else {"message", "generation_info"},
+        )
+        _set(obj, "__pydantic_extra__", None)
+        _set(obj, "__pydantic_private__", None)
+        return obj
 
 
 class ChatGenerationChunk(ChatGeneration):
@@ -146,7 +215,12 @@ def merge_generation_chunks(chunks: Sequence[ChatGenerationChunk]) -> ChatGenera
         raise ValueError("merge_generation_chunks needs at least one chunk.")
     message = merge_chunks([c.message for c in chunks])
     info = _merge_info([c.generation_info for c in chunks])
-    return type(chunks[0])(message=message, generation_info=info)
+    return type(chunks[0]).fast(message, info)
+
+
+_GENERATION_KINDS.update(
+    {ChatGeneration: "ChatGeneration", ChatGenerationChunk: "ChatGenerationChunk"}
+)
 
 
 class ChatResult(BaseModel):
@@ -159,6 +233,23 @@ class ChatResult(BaseModel):
 
     llm_output: dict[str, Any] | None = None
     """Provider output for the whole call (e.g. token usage, model name)."""
+
+    @classmethod
+    def fast(
+        cls, generations: list[ChatGeneration], llm_output: dict[str, Any] | None = None
+    ) -> Self:
+        """``cls(generations=..., llm_output=...)`` without validation (values kept as given).
+
+        Example:
+            >>> from linguafranca.messages import AIMessage
+            >>> gens = [ChatGeneration.fast(AIMessage("Hi"))]
+            >>> ChatResult.fast(gens) == ChatResult(generations=gens)
+            True
+        """
+        if cls is not ChatResult:
+            return cls(generations=generations, llm_output=llm_output)
+        given = {"generations"} if llm_output is None else {"generations", "llm_output"}
+        return _build(cls, {"generations": generations, "llm_output": llm_output}, given)
 
 
 class RunInfo(BaseModel):

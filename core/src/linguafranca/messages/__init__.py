@@ -9,7 +9,8 @@ Example:
 from collections.abc import Sequence
 
 from linguafranca.messages._aggregate import merge_chunks, message_chunk_to_message
-from linguafranca.messages._ai import AIMessage, AIMessageChunk
+from linguafranca.messages._ai import AIMessage
+from linguafranca.messages._ai_chunk import AIMessageChunk
 from linguafranca.messages._any import AnyMessage
 from linguafranca.messages._base import (
     BaseMessage,

@@ -3,7 +3,8 @@
 from collections.abc import Iterable
 from typing import Any, TypeVar
 
-from linguafranca.messages._ai import AIMessage, AIMessageChunk
+from linguafranca.messages._ai import AIMessage
+from linguafranca.messages._ai_chunk import AIMessageChunk
 from linguafranca.messages._base import BaseMessage, BaseMessageChunk
 from linguafranca.messages._chat import (
     ChatMessage,

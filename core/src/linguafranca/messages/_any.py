@@ -4,7 +4,8 @@ from typing import Annotated, Any
 
 from pydantic import Discriminator, Field, Tag
 
-from linguafranca.messages._ai import AIMessage, AIMessageChunk
+from linguafranca.messages._ai import AIMessage
+from linguafranca.messages._ai_chunk import AIMessageChunk
 from linguafranca.messages._base import BaseMessage
 from linguafranca.messages._chat import (
     ChatMessage,

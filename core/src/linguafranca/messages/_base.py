@@ -69,7 +69,8 @@ class BaseMessage(BaseModel):
             self._fields_from_blocks(content_blocks, kwargs)
         else:
             kwargs["content"] = "" if content is None else content
-        super().__init__(**kwargs)
+        # What ``BaseModel.__init__`` does, minus a frame and a copy of ``kwargs``.
+        self.__pydantic_validator__.validate_python(kwargs, self_instance=self)
 
     @classmethod
     def _fields_from_blocks(cls, blocks: "Sequence[ContentBlock]", kwargs: dict[str, Any]) -> None:

@@ -14,9 +14,8 @@ from linguafranca.messages.content import get_block_translator
 if TYPE_CHECKING:
     from linguafranca.messages._base import BaseMessage
 
-_DATA_URL = re.compile(
-    r"^data:(?P<mime>[\w.+-]+/[\w.+-]+)?(?P<params>(;[^;,]*)*?);base64,(?P<data>.*)$", re.S
-)
+# Compiled on first use (by ``re``'s own cache), not at import: few messages carry data URLs.
+_DATA_URL = r"^data:(?P<mime>[\w.+-]+/[\w.+-]+)?(?P<params>(;[^;,]*)*?);base64,(?P<data>.*)$"
 
 
 def parse_data_url(url: str) -> tuple[str | None, str] | None:
@@ -28,7 +27,7 @@ def parse_data_url(url: str) -> tuple[str | None, str] | None:
     """
     if not url.startswith("data:"):
         return None
-    match = _DATA_URL.match(url)
+    match = re.match(_DATA_URL, url, re.S)
     if match is None:
         return None
     return match.group("mime"), match.group("data")

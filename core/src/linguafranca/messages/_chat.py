@@ -1,7 +1,7 @@
 """Messages with an arbitrary role, and legacy function results."""
 
 from collections.abc import Sequence
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from linguafranca.messages._base import BaseMessage, BaseMessageChunk, ContentInput
 from linguafranca.messages._block_types import ContentBlock
@@ -20,13 +20,14 @@ class ChatMessage(BaseMessage):
 
     type: Literal["chat"] = "chat"
 
-    def __init__(
-        self,
-        content: ContentInput | None = None,
-        content_blocks: Sequence[ContentBlock] | None = None,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(content, content_blocks, **kwargs)
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            content: ContentInput | None = None,
+            content_blocks: Sequence[ContentBlock] | None = None,
+            **kwargs: Any,
+        ) -> None: ...
 
 
 class ChatMessageChunk(ChatMessage, BaseMessageChunk):
@@ -35,13 +36,14 @@ class ChatMessageChunk(ChatMessage, BaseMessageChunk):
     type: Literal["ChatMessageChunk"] = "ChatMessageChunk"  # type: ignore[assignment]
     _same_fields: ClassVar[tuple[str, ...]] = ("role",)
 
-    def __init__(
-        self,
-        content: ContentInput | None = None,
-        content_blocks: Sequence[ContentBlock] | None = None,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(content, content_blocks, **kwargs)
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            content: ContentInput | None = None,
+            content_blocks: Sequence[ContentBlock] | None = None,
+            **kwargs: Any,
+        ) -> None: ...
 
 
 class FunctionMessage(BaseMessage):
@@ -57,13 +59,14 @@ class FunctionMessage(BaseMessage):
 
     type: Literal["function"] = "function"
 
-    def __init__(
-        self,
-        content: ContentInput | None = None,
-        content_blocks: Sequence[ContentBlock] | None = None,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(content, content_blocks, **kwargs)
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            content: ContentInput | None = None,
+            content_blocks: Sequence[ContentBlock] | None = None,
+            **kwargs: Any,
+        ) -> None: ...
 
 
 class FunctionMessageChunk(FunctionMessage, BaseMessageChunk):
@@ -72,10 +75,11 @@ class FunctionMessageChunk(FunctionMessage, BaseMessageChunk):
     type: Literal["FunctionMessageChunk"] = "FunctionMessageChunk"  # type: ignore[assignment]
     _same_fields: ClassVar[tuple[str, ...]] = ("name",)
 
-    def __init__(
-        self,
-        content: ContentInput | None = None,
-        content_blocks: Sequence[ContentBlock] | None = None,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(content, content_blocks, **kwargs)
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            content: ContentInput | None = None,
+            content_blocks: Sequence[ContentBlock] | None = None,
+            **kwargs: Any,
+        ) -> None: ...

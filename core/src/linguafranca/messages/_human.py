@@ -1,7 +1,7 @@
 """Messages from the user and the system prompt."""
 
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from linguafranca.messages._base import BaseMessage, BaseMessageChunk, ContentInput
 from linguafranca.messages._block_types import ContentBlock
@@ -17,13 +17,14 @@ class HumanMessage(BaseMessage):
 
     type: Literal["human"] = "human"
 
-    def __init__(
-        self,
-        content: ContentInput | None = None,
-        content_blocks: Sequence[ContentBlock] | None = None,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(content, content_blocks, **kwargs)
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            content: ContentInput | None = None,
+            content_blocks: Sequence[ContentBlock] | None = None,
+            **kwargs: Any,
+        ) -> None: ...
 
 
 class HumanMessageChunk(HumanMessage, BaseMessageChunk):
@@ -31,13 +32,14 @@ class HumanMessageChunk(HumanMessage, BaseMessageChunk):
 
     type: Literal["HumanMessageChunk"] = "HumanMessageChunk"  # type: ignore[assignment]
 
-    def __init__(
-        self,
-        content: ContentInput | None = None,
-        content_blocks: Sequence[ContentBlock] | None = None,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(content, content_blocks, **kwargs)
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            content: ContentInput | None = None,
+            content_blocks: Sequence[ContentBlock] | None = None,
+            **kwargs: Any,
+        ) -> None: ...
 
 
 class SystemMessage(BaseMessage):
@@ -50,13 +52,14 @@ class SystemMessage(BaseMessage):
 
     type: Literal["system"] = "system"
 
-    def __init__(
-        self,
-        content: ContentInput | None = None,
-        content_blocks: Sequence[ContentBlock] | None = None,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(content, content_blocks, **kwargs)
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            content: ContentInput | None = None,
+            content_blocks: Sequence[ContentBlock] | None = None,
+            **kwargs: Any,
+        ) -> None: ...
 
 
 class SystemMessageChunk(SystemMessage, BaseMessageChunk):
@@ -64,10 +67,11 @@ class SystemMessageChunk(SystemMessage, BaseMessageChunk):
 
     type: Literal["SystemMessageChunk"] = "SystemMessageChunk"  # type: ignore[assignment]
 
-    def __init__(
-        self,
-        content: ContentInput | None = None,
-        content_blocks: Sequence[ContentBlock] | None = None,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(content, content_blocks, **kwargs)
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            content: ContentInput | None = None,
+            content_blocks: Sequence[ContentBlock] | None = None,
+            **kwargs: Any,
+        ) -> None: ...

@@ -1,7 +1,7 @@
 """The result of running a tool, sent back to the model."""
 
 from collections.abc import Sequence
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 from uuid import UUID
 
 from pydantic import model_validator
@@ -35,13 +35,14 @@ class ToolMessage(BaseMessage, ToolOutputMixin):
     status: Literal["success", "error"] = "success"
     """Whether the tool ran successfully."""
 
-    def __init__(
-        self,
-        content: ContentInput | None = None,
-        content_blocks: Sequence[ContentBlock] | None = None,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(content, content_blocks, **kwargs)
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            content: ContentInput | None = None,
+            content_blocks: Sequence[ContentBlock] | None = None,
+            **kwargs: Any,
+        ) -> None: ...
 
     @model_validator(mode="before")
     @classmethod
@@ -68,13 +69,14 @@ class ToolMessageChunk(ToolMessage, BaseMessageChunk):
     type: Literal["ToolMessageChunk"] = "ToolMessageChunk"  # type: ignore[assignment]
     _same_fields: ClassVar[tuple[str, ...]] = ("tool_call_id",)
 
-    def __init__(
-        self,
-        content: ContentInput | None = None,
-        content_blocks: Sequence[ContentBlock] | None = None,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(content, content_blocks, **kwargs)
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            content: ContentInput | None = None,
+            content_blocks: Sequence[ContentBlock] | None = None,
+            **kwargs: Any,
+        ) -> None: ...
 
     @classmethod
     def _merge(cls, chunks: Sequence[Any], *, lazy: bool) -> Self:

@@ -19,6 +19,7 @@ from linguafranca.callbacks import (
     Callbacks,
 )
 from linguafranca.callbacks._manager_base import context_handlers
+from linguafranca.runnables._handoff import call_raising_no_stop, run_off_loop
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -286,14 +287,18 @@ async def run_in_executor(
     *args: P.args,
     **kwargs: P.kwargs,
 ) -> T:
-    """Run a sync function in an executor, in a copy of the current context.
+    """Run a sync function on a worker thread, in a copy of the current context.
 
-    The loop's default executor is used unless one is given; the copied context
-    carries the config and callbacks into the function.
+    The copied context carries the config and callbacks into the function; the event
+    loop stays free while it runs. Without an executor (or with a config) a shared
+    pool of worker threads runs it, a cheaper round trip than the loop's default
+    executor; a given executor is used as is.
     """
-    executor = executor_or_config if isinstance(executor_or_config, Executor) else None
-    call = functools.partial(contextvars.copy_context().run, func, *args, **kwargs)
-    return await asyncio.get_running_loop().run_in_executor(executor, call)
+    if isinstance(executor_or_config, Executor):
+        ctx = contextvars.copy_context()
+        call = functools.partial(ctx.run, call_raising_no_stop, func, args, kwargs)
+        return await asyncio.get_running_loop().run_in_executor(executor_or_config, call)
+    return await run_off_loop(func, *args, **kwargs)
 
 
 def run_coroutine_in_context(ctx: contextvars.Context, awaitable: Awaitable[T]) -> Awaitable[T]:

@@ -12,7 +12,9 @@ from linguafranca.runnables._aggregate import Aggregator
 from linguafranca.runnables._base import Runnable
 from linguafranca.runnables._config import RunnableConfig, ensure_config, run_in_executor
 from linguafranca.runnables._run import (
+    Streamed,
     acall_with_config,
+    astream_value_with_config,
     atransform_with_config,
     call_with_config,
     transform_with_config,
@@ -201,14 +203,24 @@ class RunnableLambda(Runnable[In, Out], Generic[In, Out]):
     async def ainvoke(self, input: In, config: RunnableConfig | None = None, **kwargs: Any) -> Out:
         return await acall_with_config(self, self._ainvoke, input, config, **kwargs)
 
-    async def _ainvoke(self, value: Any, config: RunnableConfig, run: Any, **kwargs: Any) -> Any:
+    async def _aoutput(self, value: Any, config: RunnableConfig, kwargs: dict[str, Any]) -> Any:
+        # The function's output: awaited, or run on a worker thread (one hop) if sync.
         if self.afunc is not None:
-            output = await self._call_async(value, config, kwargs)
-        else:
-            output = await run_in_executor(None, self._call_sync, value, config, kwargs)
+            return await self._call_async(value, config, kwargs)
+        return await run_in_executor(None, self._call_sync, value, config, kwargs)
+
+    async def _ainvoke(self, value: Any, config: RunnableConfig, run: Any, **kwargs: Any) -> Any:
+        output = await self._aoutput(value, config, kwargs)
         if isinstance(output, Runnable):
             return await output.ainvoke(value)
         return output
+
+    async def _astream_value(
+        self, value: Any, config: RunnableConfig, run: Any, **kwargs: Any
+    ) -> Any:
+        output = await self._aoutput(value, config, kwargs)
+        # The child config is in the context: the nested run streams one level deeper.
+        return Streamed(output.astream(value)) if isinstance(output, Runnable) else output
 
     def _thread_batch(self) -> Callable[..., list[Any]] | None:
         return self.batch if self.afunc is None else None
@@ -257,10 +269,7 @@ class RunnableLambda(Runnable[In, Out], Generic[In, Out]):
             while (chunk := await run_in_executor(None, next, chunks, _END)) is not _END:
                 yield chunk
             return
-        if self.afunc is not None:
-            output = await self._call_async(value, config, kwargs)
-        else:
-            output = await run_in_executor(None, self._call_sync, value, config, kwargs)
+        output = await self._aoutput(value, config, kwargs)
         if isinstance(output, Runnable):
             async for chunk in output.astream(value):
                 yield chunk
@@ -289,6 +298,12 @@ class RunnableLambda(Runnable[In, Out], Generic[In, Out]):
     def astream(
         self, input: In, config: RunnableConfig | None = None, **kwargs: Any
     ) -> AsyncIterator[Out]:
-        return atransform_with_config(
-            self, _one(input), self._atransform, config, known_input=input, **kwargs
-        )
+        def traced() -> AsyncIterator[Out]:
+            return atransform_with_config(
+                self, _one(input), self._atransform, config, known_input=input, **kwargs
+            )
+
+        if self._afunc_gen if self.afunc is not None else self._func_gen:
+            return traced()  # a generator: stream its chunks
+        # One value: skip the transform machinery unless a callback handler listens.
+        return astream_value_with_config(self, self._astream_value, input, config, traced, **kwargs)

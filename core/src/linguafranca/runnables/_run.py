@@ -290,3 +290,57 @@ async def atransform_with_config(
         raise
     if run is not None and output is not None:
         await run.on_chain_end(output.result(), inputs=seen_input.result())
+
+
+class Streamed:
+    """A run body's output to stream chunk by chunk (see :func:`astream_value_with_config`)."""
+
+    __slots__ = ("chunks",)
+
+    def __init__(self, chunks: AsyncIterator[Any]) -> None:
+        self.chunks = chunks
+
+
+async def astream_value_with_config(
+    runnable: _Named,
+    func: Callable[..., Awaitable[Any]],
+    input: Any,
+    config: RunnableConfig | None,
+    traced: Callable[[], AsyncIterator[Out]],
+    **kwargs: Any,
+) -> AsyncIterator[Out]:
+    """Stream a run whose body ``func(input, child_config, None, **kwargs)`` gives one value.
+
+    The untraced case of :func:`atransform_with_config` for a body that does not stream:
+    one async generator instead of three, and no per-chunk bookkeeping. The value is
+    the one chunk; a :class:`Streamed` value has its chunks streamed in the run's
+    context instead. When a callback handler listens, ``traced()`` (the full
+    transform path, with its events) is streamed instead.
+    """
+    merged = merged_config(config)
+    if get_async_callback_manager_for_config(merged) is not None:
+        async for chunk in traced():
+            yield chunk
+        return
+    depth = _enter_depth(merged)
+    child = _child_config(merged)
+    # Like atransform_with_config: the body runs in a private copy of the context.
+    ctx = copy_context()
+    ctx.run(_set_context, child, depth)
+    output = await run_coroutine_in_context(ctx, ctx.run(func, input, child, None, **kwargs))
+    if not isinstance(output, Streamed):
+        yield output
+        return
+    chunks = output.chunks
+    try:
+        while True:
+            try:
+                chunk = await run_coroutine_in_context(ctx, chunks.__anext__())
+            except StopAsyncIteration:
+                return
+            yield chunk
+    except BaseException:
+        aclose = getattr(chunks, "aclose", None)
+        if aclose is not None:
+            await run_coroutine_in_context(ctx, aclose())
+        raise

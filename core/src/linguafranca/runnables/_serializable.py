@@ -36,7 +36,8 @@ class RunnableSerializable(BaseModel, Runnable[Input, Output]):
         ```
     """
 
-    model_config = ConfigDict(arbitrary_types_allowed=True)
+    # Schemas are built on first use, not at import: most classes are never validated.
+    model_config = ConfigDict(arbitrary_types_allowed=True, defer_build=True)
 
     name: str | None = None
     """Name of the runnable in callbacks, events and logs (default: the class name)."""

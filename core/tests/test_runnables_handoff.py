@@ -1,0 +1,461 @@
+"""The sync-to-async hand-off: sync work runs on worker threads, results come back to the loop."""
+
+import asyncio
+import contextvars
+import gc
+import os
+import threading
+import time
+import warnings
+import weakref
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+
+from linguafranca.callbacks import BaseCallbackHandler
+from linguafranca.runnables import (
+    Runnable,
+    RunnableConfig,
+    RunnableLambda,
+    _handoff,
+    ensure_config,
+    run_in_executor,
+)
+
+request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="none")
+
+
+class Gauge:
+    """Counts calls running at the same time."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.running = 0
+        self.peak = 0
+
+    def __enter__(self) -> None:
+        with self.lock:
+            self.running += 1
+            self.peak = max(self.peak, self.running)
+
+    def __exit__(self, *exc: object) -> None:
+        with self.lock:
+            self.running -= 1
+
+
+class Starts(BaseCallbackHandler):
+    def __init__(self) -> None:
+        self.runs: list[tuple[Any, Any, Any]] = []
+
+    def on_chain_start(self, serialized, inputs, *, run_id, parent_run_id=None, **kwargs):
+        self.runs.append((kwargs.get("name"), run_id, parent_run_id))
+
+
+# --- where and how the call runs ---------------------------------------------------------
+
+
+async def test_sync_function_runs_off_the_loop_thread():
+    loop_thread = threading.get_ident()
+    threads: list[int] = []
+
+    def record() -> str:
+        threads.append(threading.get_ident())
+        return "done"
+
+    assert await run_in_executor(None, record) == "done"
+    assert await RunnableLambda(lambda x: threading.get_ident()).ainvoke(0) != loop_thread
+    assert threads and threads[0] != loop_thread
+
+
+async def test_loop_stays_free_while_a_sync_function_blocks():
+    started, release = threading.Event(), threading.Event()
+
+    def blocking(x):
+        started.set()
+        # Only a coroutine on the loop can set the event: a blocked loop would time out.
+        return release.wait(timeout=5)
+
+    call = asyncio.ensure_future(RunnableLambda(blocking).ainvoke(1))
+    while not started.is_set():
+        await asyncio.sleep(0.001)
+    release.set()
+    assert await call is True
+
+
+async def test_arguments_and_result_pass_through():
+    def combine(a, b, *, c):
+        return (a, b, c)
+
+    assert await run_in_executor(None, combine, 1, [2], c={"k": 3}) == (1, [2], {"k": 3})
+    marker = object()
+    assert await run_in_executor({"tags": ["x"]}, lambda: marker) is marker  # a config: no executor
+
+
+async def test_given_executor_is_used():
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="mine") as pool:
+        request_id.set("from-caller")
+        name, seen = await run_in_executor(
+            pool, lambda: (threading.current_thread().name, request_id.get())
+        )
+    assert name.startswith("mine") and seen == "from-caller"
+
+
+# --- context ----------------------------------------------------------------------------
+
+
+async def test_context_variables_follow_into_the_thread():
+    request_id.set("req-7")
+    assert await run_in_executor(None, request_id.get) == "req-7"
+    assert await RunnableLambda(lambda x: f"{x}:{request_id.get()}").ainvoke("a") == "a:req-7"
+
+
+async def test_values_set_in_the_thread_stay_there():
+    request_id.set("outer")
+
+    def overwrite(x):
+        request_id.set("inner")
+        return request_id.get()
+
+    assert await RunnableLambda(overwrite).ainvoke(1) == "inner"
+    assert request_id.get() == "outer"
+    assert [c async for c in RunnableLambda(overwrite).astream(1)] == ["inner"]
+    assert request_id.get() == "outer"
+
+
+async def test_config_and_callbacks_reach_runs_started_in_the_thread():
+    handler = Starts()
+    inner = RunnableLambda(lambda x: x + 1, name="inner")
+
+    def outer(x, config: RunnableConfig):
+        assert config["tags"] == ["t"]
+        return inner.invoke(x) * 10  # no config passed: it comes from the context
+
+    out = await RunnableLambda(outer, name="outer").ainvoke(
+        1, {"callbacks": [handler], "tags": ["t"]}
+    )
+    assert out == 20
+    (outer_name, outer_id, _), (inner_name, _, inner_parent) = handler.runs
+    assert (outer_name, inner_name) == ("outer", "inner")
+    assert inner_parent == outer_id
+
+
+async def test_tasks_in_other_contexts_do_not_see_each_others_values():
+    async def one(tag: str) -> str:
+        request_id.set(tag)
+        return await RunnableLambda(lambda x: request_id.get()).ainvoke(None)
+
+    tags = [f"t{i}" for i in range(20)]
+    assert await asyncio.gather(*(one(t) for t in tags)) == tags
+
+
+# --- errors -----------------------------------------------------------------------------
+
+
+async def test_exceptions_propagate_unchanged():
+    error = ValueError("bad input 3")
+
+    def fail(x):
+        raise error
+
+    with pytest.raises(ValueError) as caught:
+        await RunnableLambda(fail).ainvoke(3)
+    assert caught.value is error
+    with pytest.raises(ValueError, match="bad input 3"):
+        async for _ in RunnableLambda(fail).astream(3):
+            pass
+
+
+async def test_base_exceptions_propagate():
+    class Stop(BaseException):
+        pass
+
+    def stop():
+        raise Stop("halt")
+
+    with pytest.raises(Stop, match="halt"):
+        await run_in_executor(None, stop)
+
+
+async def test_stop_iteration_becomes_runtime_error_instead_of_hanging():
+    def exhausted():
+        return next(iter(()))
+
+    with pytest.raises(RuntimeError, match="StopIteration") as caught:
+        await asyncio.wait_for(run_in_executor(None, exhausted), timeout=5)
+    assert isinstance(caught.value.__cause__, StopIteration)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        with pytest.raises(RuntimeError, match="StopIteration"):
+            await asyncio.wait_for(run_in_executor(pool, exhausted), timeout=5)
+
+
+# --- cancellation -----------------------------------------------------------------------
+
+
+async def test_cancelled_caller_leaves_nothing_pending():
+    loop = asyncio.get_running_loop()
+    reported: list[dict[str, Any]] = []
+    loop.set_exception_handler(lambda _loop, context: reported.append(context))
+    started, release, finished = threading.Event(), threading.Event(), threading.Event()
+
+    def slow(x):
+        started.set()
+        release.wait(timeout=5)
+        finished.set()
+        return x
+
+    try:
+        task = asyncio.ensure_future(RunnableLambda(slow).ainvoke(1))
+        while not started.is_set():
+            await asyncio.sleep(0.001)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        release.set()  # the call finishes after its caller is gone
+        assert await asyncio.to_thread(finished.wait, 5)
+        await asyncio.sleep(0.05)  # let the late result reach the loop
+        assert await RunnableLambda(lambda x: x * 2).ainvoke(4) == 8  # the worker is free again
+    finally:
+        loop.set_exception_handler(None)
+    assert reported == []
+
+
+async def test_timeout_cancels_the_wait_not_the_pool():
+    release = threading.Event()
+    with pytest.raises(asyncio.TimeoutError):
+        await asyncio.wait_for(run_in_executor(None, release.wait, 5), timeout=0.02)
+    release.set()
+    assert await run_in_executor(None, lambda: "next") == "next"
+
+
+def test_a_queued_call_whose_caller_was_cancelled_never_starts():
+    pool = _handoff._Pool(max_workers=1)
+    busy, release = threading.Event(), threading.Event()
+    ran: list[str] = []
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        first, second = loop.create_future(), loop.create_future()
+        ctx = contextvars.copy_context()
+
+        def block() -> bool:
+            busy.set()
+            return release.wait(5)
+
+        pool.submit((loop, first, ctx, block, (), {}))
+        pool.submit((loop, second, ctx, lambda: ran.append("second"), (), {}))
+        await asyncio.to_thread(busy.wait, 5)
+        second.cancel()  # still queued behind the first call
+        release.set()
+        await asyncio.wait_for(first, timeout=5)
+
+    try:
+        asyncio.run(main())
+    finally:
+        release.set()
+        pool.shutdown()
+    assert ran == []
+
+
+# --- concurrency ------------------------------------------------------------------------
+
+
+async def test_calls_run_in_parallel_threads():
+    barrier = threading.Barrier(4, timeout=5)  # breaks unless 4 calls run at once
+
+    def meet(x):
+        barrier.wait()
+        return threading.get_ident()
+
+    idents = await asyncio.gather(*(RunnableLambda(meet).ainvoke(i) for i in range(4)))
+    assert len(set(idents)) == 4
+
+
+@pytest.mark.parametrize("listened", [False, True])
+@pytest.mark.parametrize("limit", [1, 3])
+async def test_abatch_of_a_sync_function_respects_max_concurrency(limit, listened):
+    gauge = Gauge()
+
+    def work(x):
+        with gauge:
+            time.sleep(0.01)
+        return x + 1
+
+    # With a handler every input takes its own hop; without, one hop runs a thread batch.
+    config: RunnableConfig = {"max_concurrency": limit}
+    if listened:
+        config["callbacks"] = [Starts()]
+    assert await RunnableLambda(work).abatch(list(range(9)), config) == list(range(1, 10))
+    assert gauge.peak == limit
+
+
+def test_pool_never_exceeds_its_cap():
+    pool = _handoff._Pool(max_workers=2)
+    gauge = Gauge()
+
+    def work(x):
+        with gauge:
+            time.sleep(0.01)
+        return x
+
+    async def main() -> list[int]:
+        loop = asyncio.get_running_loop()
+        futures = [loop.create_future() for _ in range(8)]
+        for i, future in enumerate(futures):
+            pool.submit((loop, future, contextvars.copy_context(), work, (i,), {}))
+        return list(await asyncio.gather(*futures))
+
+    try:
+        assert asyncio.run(main()) == list(range(8))
+    finally:
+        pool.shutdown()
+    assert gauge.peak == 2
+
+
+# --- loops ------------------------------------------------------------------------------
+
+
+def test_works_across_successive_event_loops():
+    double = RunnableLambda(lambda x: x * 2)
+    for i in range(5):
+        assert asyncio.run(double.ainvoke(i)) == i * 2
+        assert asyncio.run(_collect(double.astream(i))) == [i * 2]
+
+
+def test_works_for_loops_in_several_threads_at_once():
+    double = RunnableLambda(lambda x: x * 2)
+    results: dict[int, list[int]] = {}
+
+    def run_loop(k: int) -> None:
+        async def many() -> list[int]:
+            return [await double.ainvoke(k * 100 + i) for i in range(50)]
+
+        results[k] = asyncio.run(many())
+
+    threads = [threading.Thread(target=run_loop, args=(k,)) for k in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert results == {k: [(k * 100 + i) * 2 for i in range(50)] for k in range(4)}
+
+
+def test_a_call_finishing_after_its_loop_closed_is_dropped_quietly():
+    release, finished = threading.Event(), threading.Event()
+
+    def late():
+        release.wait(timeout=5)
+        finished.set()
+        return "late"
+
+    async def main() -> None:
+        asyncio.ensure_future(run_in_executor(None, late))
+        await asyncio.sleep(0.01)  # asyncio.run cancels the waiting task at the end
+
+    asyncio.run(main())
+    release.set()
+    assert finished.wait(timeout=5)
+    time.sleep(0.05)  # the worker tried to reach the closed loop (an error would fail the test)
+    assert asyncio.run(run_in_executor(None, lambda: "after")) == "after"
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_works_in_a_forked_child():
+    asyncio.run(run_in_executor(None, lambda: None))  # the parent has worker threads
+    deadline = time.monotonic() + 5
+    while not _handoff._pool._idle and time.monotonic() < deadline:
+        time.sleep(0.001)  # an idle worker, which the child must not count on
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # fork of a threaded process
+        pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child must never return into pytest
+        code = 1
+        try:
+            if asyncio.run(asyncio.wait_for(run_in_executor(None, lambda: 41 + 1), 5)) == 42:
+                code = 0
+        finally:
+            os._exit(code)
+    deadline = time.monotonic() + 20
+    while (status := os.waitpid(pid, os.WNOHANG))[0] == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    if status[0] == 0:
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+        pytest.fail("the forked child hung on run_in_executor")
+    assert os.waitstatus_to_exitcode(status[1]) == 0
+
+
+async def test_idle_workers_do_not_keep_results_alive():
+    class Payload:
+        pass
+
+    ref = weakref.ref(await run_in_executor(None, Payload))
+    for _ in range(100):
+        gc.collect()
+        if ref() is None:
+            break
+        await asyncio.sleep(0.01)
+    assert ref() is None
+
+
+# --- astream ----------------------------------------------------------------------------
+
+
+async def _collect(stream: Any) -> list[Any]:
+    return [chunk async for chunk in stream]
+
+
+async def test_astream_of_a_sync_function_takes_one_hop(monkeypatch):
+    hops: list[str] = []
+    real = _handoff.run_off_loop
+
+    def counting(func, *args, **kwargs):
+        hops.append(getattr(func, "__name__", repr(func)))
+        return real(func, *args, **kwargs)
+
+    monkeypatch.setattr("linguafranca.runnables._config.run_off_loop", counting)
+    assert await _collect(RunnableLambda(lambda x: x + 1).astream(1)) == [2]
+    assert len(hops) == 1
+
+    class Plain(Runnable[int, int]):
+        def invoke(self, input, config=None, **kwargs):
+            return input * 3
+
+    hops.clear()
+    assert await _collect(Plain().astream(2)) == [6]
+    assert len(hops) == 1
+
+
+async def test_astream_of_a_function_returning_a_runnable_streams_it():
+    def chunks(x):
+        yield from (f"{x}-a", f"{x}-b")
+
+    def depth_and_tags(x, config: RunnableConfig):
+        yield (x, config["tags"])
+
+    assert await _collect(RunnableLambda(lambda x: RunnableLambda(chunks)).astream("q")) == [
+        "q-a",
+        "q-b",
+    ]
+    routed = RunnableLambda(lambda x: RunnableLambda(depth_and_tags))
+    assert await _collect(routed.astream("q", {"tags": ["t"]})) == [("q", ["t"])]
+    assert ensure_config()["tags"] == []  # nothing leaked into the consumer's context
+
+
+async def test_astream_with_a_handler_still_reports_the_run():
+    handler = Starts()
+    out = await _collect(
+        RunnableLambda(lambda x: x * 2, name="dbl").astream(4, {"callbacks": [handler]})
+    )
+    assert out == [8]
+    assert [name for name, _, _ in handler.runs] == ["dbl"]
+    events = [e["event"] async for e in RunnableLambda(lambda x: x, name="id").astream_events(1)]
+    assert events == ["on_chain_start", "on_chain_stream", "on_chain_end"]
+
+
+async def test_astream_recursion_limit_applies():
+    def again(x):
+        return RunnableLambda(again) if x else x
+
+    with pytest.raises(RecursionError, match="Recursion limit of 3"):
+        await _collect(RunnableLambda(again).astream(1, {"recursion_limit": 3}))
