@@ -30,12 +30,14 @@ from linguafranca.http import (
     ServerSentEvent,
     apost_json,
     astream_sse,
+    loads,
     post_json,
     stream_sse,
 )
 from linguafranca.messages import AIMessageChunk
 from linguafranca_anthropic._convert_response import PROVIDER
 from linguafranca_anthropic._errors import API_KEY_ENV
+from linguafranca_anthropic._fast import text_delta_chunk
 from linguafranca_anthropic._stream import StreamTranslator
 
 __all__ = [
@@ -85,12 +87,19 @@ def _malformed(event: ServerSentEvent, exc: ValueError) -> errors.StreamError:
 
 
 class _Attempt:
-    """One streamed attempt: its translator, and whether an event arrived / the end came."""
+    """One streamed attempt: its translator, the reply's id, whether an event / the end came.
 
-    __slots__ = ("done", "received", "translator")
+    Every chunk gets the reply's id (only ``message_start`` carries it); with
+    ``usage=False`` no chunk carries token usage.
+    """
 
-    def __init__(self, as_string: bool) -> None:
+    __slots__ = ("_as_string", "_usage", "done", "message_id", "received", "translator")
+
+    def __init__(self, as_string: bool, usage: bool = True) -> None:
         self.translator = StreamTranslator(content_as_string=as_string)
+        self._as_string = as_string
+        self._usage = usage
+        self.message_id: str | None = None
         self.received = False
         self.done = False
 
@@ -98,19 +107,34 @@ class _Attempt:
         """Translate one event (an ``error`` event raises its typed error)."""
         self.received = True
         try:
-            data = event.json()
+            data = loads(event.data)
         except ValueError as exc:
             raise _malformed(event, exc) from None
         kind = event.event
+        if kind == "content_block_delta":
+            # Most events of a reply: plain text, built without the general translator.
+            fast = text_delta_chunk(data, self._as_string, self.message_id)
+            if fast is not None:
+                return fast
         try:
-            return self.translator.feed("" if kind == "message" else kind, data)
-        except (KeyError, TypeError, AttributeError) as exc:
+            chunk = self.translator.feed("" if kind == "message" else kind, data)
+        except (KeyError, TypeError, AttributeError, ValueError) as exc:
+            # ValueError: a value of the wrong type, refused by the chunk's validation.
             raise errors.StreamError(
                 f"the Anthropic stream sent a {kind!r} event of an unexpected shape "
                 f"({type(exc).__name__}: {exc}): {event.data[:200]!r}",
                 provider=PROVIDER,
                 hint=errors.StreamError.default_hint,
             ) from None
+        if chunk is not None:
+            values = chunk.__dict__
+            if values["id"] is None:
+                values["id"] = self.message_id
+            else:
+                self.message_id = values["id"]
+            if not self._usage:
+                values["usage_metadata"] = None
+        return chunk
 
     def finish(self) -> None:
         """The events ran out: check that the stream was complete."""
@@ -336,10 +360,16 @@ class AnthropicClient:
         return dataclasses.replace(self.retry, max_retries=self.retry.max_retries - attempt)
 
     def stream(
-        self, body: Mapping[str, Any], *, as_string: bool, betas: Sequence[str] = ()
+        self,
+        body: Mapping[str, Any],
+        *,
+        as_string: bool,
+        betas: Sequence[str] = (),
+        usage: bool = True,
     ) -> Iterator[AIMessageChunk]:
         """Stream ``POST /v1/messages`` as message chunks (``body`` must have ``stream``).
 
+        Every chunk carries the reply's id; ``usage=False`` leaves token usage out.
         Closing the iterator early closes the response.
 
         Raises:
@@ -349,7 +379,7 @@ class AnthropicClient:
         headers = self.request_headers(betas)
         attempt = 0
         while True:
-            state = _Attempt(as_string)
+            state = _Attempt(as_string, usage)
             events = stream_sse(
                 self._clients.client(),
                 self.url,
@@ -388,13 +418,18 @@ class AnthropicClient:
             events.close()
 
     async def astream(
-        self, body: Mapping[str, Any], *, as_string: bool, betas: Sequence[str] = ()
+        self,
+        body: Mapping[str, Any],
+        *,
+        as_string: bool,
+        betas: Sequence[str] = (),
+        usage: bool = True,
     ) -> AsyncIterator[AIMessageChunk]:
         """Async :meth:`stream`; ``aclose()`` closes the response."""
         headers = self.request_headers(betas, sync=False)
         attempt = 0
         while True:
-            state = _Attempt(as_string)
+            state = _Attempt(as_string, usage)
             events = astream_sse(
                 await self._async_client(),
                 self.url,

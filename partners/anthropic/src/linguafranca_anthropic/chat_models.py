@@ -18,7 +18,7 @@ from linguafranca.callbacks import CallbackManagerForLLMRun
 from linguafranca.chat_models import BaseChatModel, ModelProfile, from_env, secret_from_env
 from linguafranca.errors import ConfigurationError
 from linguafranca.messages import AIMessage, AIMessageChunk, BaseMessage, LanguageModelInput
-from linguafranca.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from linguafranca.outputs import ChatGeneration, ChatResult
 from linguafranca.runnables import Runnable
 from linguafranca.tools import convert_to_openai_tool, is_builtin_tool, normalize_tool_choice
 from linguafranca_anthropic._client import DEFAULT_BASE_URL, AnthropicClient
@@ -190,22 +190,6 @@ def _forces_tool(choice: Any) -> bool:
     if isinstance(choice, str):
         return choice not in ("auto", "none")
     return isinstance(choice, Mapping) and choice.get("type") in ("any", "tool")
-
-
-def _same_id(chunk: AIMessageChunk, message_id: str | None, usage: bool) -> str | None:
-    """Give ``chunk`` the reply's id (only ``message_start`` carries it); drop usage if asked.
-
-    Returns:
-        The reply's id, for the next chunk.
-    """
-    values = chunk.__dict__
-    if values["id"] is None:
-        values["id"] = message_id
-    else:
-        message_id = values["id"]
-    if not usage:
-        values["usage_metadata"] = None
-    return message_id
 
 
 class ChatAnthropic(BaseChatModel):
@@ -422,33 +406,36 @@ class ChatAnthropic(BaseChatModel):
         stop: list[str] | None = None,
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
-    ) -> Iterator[ChatGenerationChunk]:
+    ) -> Iterator[AIMessageChunk]:
+        # The client's own generator is returned, not re-yielded: one layer less per chunk.
+        # It sends nothing until first iterated; its chunks carry the reply's id.
+        usage = self._stream_usage(kwargs)
         body, betas = self._request(messages, stop, kwargs, stream=True)
-        as_string = replies_with_text_only(body)
-        usage = self.stream_usage
-        message_id = None
-        for chunk in self._http().stream(body, as_string=as_string, betas=betas):
-            message_id = _same_id(chunk, message_id, usage)
-            yield ChatGenerationChunk(message=chunk)
+        return self._http().stream(
+            body, as_string=replies_with_text_only(body), betas=betas, usage=usage
+        )
 
-    async def _astream(
+    def _astream(
         self,
         messages: list[BaseMessage],
         stop: list[str] | None = None,
         run_manager: Any = None,
         **kwargs: Any,
-    ) -> AsyncIterator[ChatGenerationChunk]:
+    ) -> AsyncIterator[AIMessageChunk]:
+        # As _stream: an async generator (with aclose) that starts on first iteration.
+        usage = self._stream_usage(kwargs)
         body, betas = self._request(messages, stop, kwargs, stream=True)
-        as_string = replies_with_text_only(body)
-        usage = self.stream_usage
-        chunks = self._http().astream(body, as_string=as_string, betas=betas)
-        try:
-            message_id = None
-            async for chunk in chunks:
-                message_id = _same_id(chunk, message_id, usage)
-                yield ChatGenerationChunk(message=chunk)
-        finally:
-            await cast("Any", chunks).aclose()
+        return self._http().astream(
+            body, as_string=replies_with_text_only(body), betas=betas, usage=usage
+        )
+
+    def _stream_usage(self, kwargs: dict[str, Any]) -> bool:
+        """Whether streamed chunks carry usage: a call's ``stream_usage``, else the model's.
+
+        The per-call option is taken out of ``kwargs``: it is not a Messages API field.
+        """
+        given = kwargs.pop("stream_usage", None)
+        return self.stream_usage if given is None else bool(given)
 
     # --- tools, structured output, token counting ----------------------------------------
 
