@@ -158,3 +158,17 @@ def test_redact_url():
     assert (
         redact_url(httpx.URL("https://a.test/?api_key=s&x=1")) == "https://a.test/?api_key=***&x=1"
     )
+
+
+def test_transport_env_falls_back_to_httpx_own_pool(monkeypatch):
+    from linguafranca.http import ClientSettings, build_async_client, build_client
+    from linguafranca.http._transport import AsyncPoolTransport, PoolTransport
+
+    settings = ClientSettings(base_url="http://127.0.0.1:9")
+    with build_client(settings) as client:
+        assert isinstance(client._transport, PoolTransport)
+    monkeypatch.setenv("LINGUAFRANCA_HTTP_TRANSPORT", "httpx")
+    with build_client(settings) as client:
+        assert not isinstance(client._transport, PoolTransport)
+    client_async = build_async_client(settings)
+    assert not isinstance(client_async._transport, AsyncPoolTransport)

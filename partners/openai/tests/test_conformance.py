@@ -8,8 +8,6 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from linguafranca_openai import AzureChatOpenAI, ChatOpenAI
 from linguafranca_tests import Capabilities, EnvParams
 from linguafranca_tests.integration_tests import ChatModelIntegrationTests
@@ -67,14 +65,6 @@ class TestChatOpenAIResponsesIntegration(ChatModelIntegrationTests):
     capability_params = REASONING
     emulator = "openai-responses"
     live_env = ("OPENAI_API_KEY",)
-
-    @pytest.mark.xfail(
-        reason="_convert_responses maps an OpenAI chat 'file' part ({'type': 'file', 'file': "
-        "{...}}) as a standard file block and refuses it (converter, not this class)",
-        strict=True,
-    )
-    def test_pdf_inputs(self, *args: Any, **kwargs: Any) -> None:
-        super().test_pdf_inputs(*args, **kwargs)
 
 
 class TestAzureChatOpenAIUnit(ChatModelUnitTests):

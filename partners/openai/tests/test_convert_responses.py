@@ -86,6 +86,28 @@ def test_multimodal_user_content_becomes_input_parts():
     ]
 
 
+def test_chat_file_parts_and_pdf_blocks_become_input_files():
+    pdf = "data:application/pdf;base64,JVBERi0x"
+    message = HumanMessage(
+        content=[
+            {"type": "file", "file": {"filename": "a.pdf", "file_data": pdf}},
+            {"type": "file", "file": {"file_id": "file-9"}},
+            {"type": "file", "base64": "JVBERi0x", "mime_type": "application/pdf"},
+            {"type": "file", "source_type": "base64", "data": "JVBERi0x"},  # older form
+        ]
+    )
+    parts = convert_messages_to_input([message])[0]["content"]
+    assert parts == [
+        {"type": "input_file", "filename": "a.pdf", "file_data": pdf},
+        {"type": "input_file", "file_id": "file-9"},
+        {"type": "input_file", "filename": "document", "file_data": pdf},
+        {"type": "input_file", "filename": "document", "file_data": pdf},
+    ]
+    # the same parts as a tool's output
+    tool = ToolMessage(content=message.content[:2], tool_call_id="c1")
+    assert convert_messages_to_input([tool])[0]["output"] == parts[:2]
+
+
 def test_audio_input_is_refused():
     with pytest.raises(ConfigurationError, match="Responses API cannot take 'audio'"):
         convert_messages_to_input(

@@ -24,6 +24,7 @@ __all__ = [
     "decode_json",
     "logger",
     "merge_headers",
+    "parsed_url",
 ]
 
 logger = logging.getLogger("linguafranca.http")
@@ -42,6 +43,29 @@ NDJSON_HEADERS: Mapping[str, str] = {
     "content-type": "application/json",
     "accept": "application/x-ndjson",
 }
+
+
+_URLS: dict[str, httpx.URL] = {}
+_MAX_URLS = 512
+
+
+def parsed_url(url: str) -> str | httpx.URL:
+    """``url`` as an ``httpx.URL``, parsed once per distinct string.
+
+    httpx parses a URL string on every request (about 20 µs); a chat model sends to a
+    handful of URLs. A URL httpx cannot parse is returned as given: the request then
+    raises as it would have.
+    """
+    found = _URLS.get(url)
+    if found is None:
+        try:
+            found = httpx.URL(url)
+        except httpx.InvalidURL:
+            return url
+        if len(_URLS) >= _MAX_URLS:
+            _URLS.clear()
+        _URLS[url] = found
+    return found
 
 
 def merge_headers(

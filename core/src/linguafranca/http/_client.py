@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import ssl
 import threading
 import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
 from urllib.request import getproxies
 
 import httpx
@@ -16,6 +18,9 @@ import httpx
 from linguafranca.errors import ConfigurationError
 from linguafranca.http._redact import redact_headers
 from linguafranca.http._transport import AsyncPoolTransport, PoolTransport
+
+if TYPE_CHECKING:
+    from httpx._types import CookieTypes
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -30,7 +35,61 @@ DEFAULT_TIMEOUT = httpx.Timeout(600.0, connect=5.0)
 # Keep-alive connections when environment proxies force httpx's own pool: httpx's default.
 # More idle connections make httpcore 1.x scan its pool slowly (see _transport.py); fewer
 # lose connection reuse for sequential calls, which matters with TLS.
+TRANSPORT_ENV = "LINGUAFRANCA_HTTP_TRANSPORT"
+"""Set to ``httpx`` to use httpx's own connection pool instead of linguafranca's."""
 PLAIN_KEEPALIVE = 20
+
+
+_COOKIE_HEADERS = (b"set-cookie", b"set-cookie2")
+
+
+class _Cookies(httpx.Cookies):
+    """``httpx.Cookies`` that looks at a response only when it sets cookies.
+
+    httpx turns every response and its request into urllib objects to look for
+    ``Set-Cookie`` headers, about a tenth of the CPU of a pooled chat call. API answers
+    rarely set any, and without those headers the jar would not change: same result.
+    """
+
+    def extract_cookies(self, response: httpx.Response) -> None:
+        for name, _ in response.headers.raw:
+            if name.lower() in _COOKIE_HEADERS:
+                super().extract_cookies(response)
+                return
+
+
+class _Client(httpx.Client):
+    """``httpx.Client`` whose cookie jar skips responses without cookies."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.cookies = self._cookies
+
+    @property
+    def cookies(self) -> httpx.Cookies:
+        """Cookies sent with requests (set by responses that carry ``Set-Cookie``)."""
+        return self._cookies
+
+    @cookies.setter
+    def cookies(self, cookies: CookieTypes) -> None:
+        self._cookies = _Cookies(cookies)
+
+
+class _AsyncClient(httpx.AsyncClient):
+    """``httpx.AsyncClient`` whose cookie jar skips responses without cookies."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.cookies = self._cookies
+
+    @property
+    def cookies(self) -> httpx.Cookies:
+        """Cookies sent with requests (set by responses that carry ``Set-Cookie``)."""
+        return self._cookies
+
+    @cookies.setter
+    def cookies(self, cookies: CookieTypes) -> None:
+        self._cookies = _Cookies(cookies)
 
 
 def _env_proxies() -> bool:
@@ -121,7 +180,11 @@ class ClientSettings:
         )
 
     def _plain_pool(self) -> bool:
-        # httpx only honours environment proxies when it builds its own transport.
+        # httpx only honours environment proxies when it builds its own transport; and
+        # LINGUAFRANCA_HTTP_TRANSPORT=httpx is the escape hatch back to httpx's own stack
+        # (httpcore + h11) should the built-in HTTP/1.1 pool misbehave somewhere.
+        if os.environ.get(TRANSPORT_ENV, "").strip().lower() == "httpx":
+            return True
         return self.proxy is None and self.trust_env and _env_proxies()
 
     def _plain_limits(self) -> httpx.Limits:
@@ -135,7 +198,7 @@ class ClientSettings:
 def build_client(settings: ClientSettings) -> httpx.Client:
     """A new ``httpx.Client`` for ``settings``; keep it and reuse it for every request."""
     if settings._plain_pool():
-        return httpx.Client(
+        return _Client(
             base_url=settings.base_url,
             timeout=settings.timeout,
             headers=dict(settings.headers),
@@ -144,7 +207,7 @@ def build_client(settings: ClientSettings) -> httpx.Client:
             verify=settings.verify,
             limits=settings._plain_limits(),
         )
-    return httpx.Client(
+    return _Client(
         base_url=settings.base_url,
         timeout=settings.timeout,
         headers=dict(settings.headers),
@@ -163,7 +226,7 @@ def build_client(settings: ClientSettings) -> httpx.Client:
 def build_async_client(settings: ClientSettings) -> httpx.AsyncClient:
     """A new ``httpx.AsyncClient`` for ``settings``; reuse it within one event loop."""
     if settings._plain_pool():
-        return httpx.AsyncClient(
+        return _AsyncClient(
             base_url=settings.base_url,
             timeout=settings.timeout,
             headers=dict(settings.headers),
@@ -172,7 +235,7 @@ def build_async_client(settings: ClientSettings) -> httpx.AsyncClient:
             verify=settings.verify,
             limits=settings._plain_limits(),
         )
-    return httpx.AsyncClient(
+    return _AsyncClient(
         base_url=settings.base_url,
         timeout=settings.timeout,
         headers=dict(settings.headers),

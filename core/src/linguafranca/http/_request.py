@@ -21,6 +21,7 @@ from linguafranca.http._call import (
     log_retry,
     logger,
     merge_headers,
+    parsed_url,
     response_error,
     transport_error,
 )
@@ -71,6 +72,7 @@ def post_json(
         ConfigurationError: The body cannot be encoded, or the URL / a header is malformed.
     """
     content = dumps(json_body)
+    target = parsed_url(url)
     request_headers = merge_headers(JSON_HEADERS, headers)
     debug = logger.isEnabledFor(logging.DEBUG)
     attempt = 0
@@ -79,7 +81,9 @@ def post_json(
         cause: BaseException | None = None
         error_headers: httpx.Headers | None = None
         try:
-            response = client.post(url, content=content, headers=request_headers, timeout=timeout)
+            response = client.post(
+                target, content=content, headers=request_headers, timeout=timeout
+            )
         except httpx.HTTPError as exc:
             error: LinguaFrancaError = transport_error(exc, provider)
             cause = exc
@@ -116,6 +120,7 @@ async def apost_json(
 ) -> tuple[Any, httpx.Headers]:
     """Async ``post_json``: same arguments, result and errors, with an ``httpx.AsyncClient``."""
     content = dumps(json_body)
+    target = parsed_url(url)
     request_headers = merge_headers(JSON_HEADERS, headers)
     debug = logger.isEnabledFor(logging.DEBUG)
     attempt = 0
@@ -125,7 +130,7 @@ async def apost_json(
         error_headers: httpx.Headers | None = None
         try:
             response = await client.post(
-                url, content=content, headers=request_headers, timeout=timeout
+                target, content=content, headers=request_headers, timeout=timeout
             )
         except httpx.HTTPError as exc:
             error: LinguaFrancaError = transport_error(exc, provider)

@@ -24,6 +24,7 @@ from linguafranca.http._call import (
     logger,
     merge_headers,
     not_a_stream,
+    parsed_url,
     response_error,
     stream_cut,
     transport_error,
@@ -65,6 +66,7 @@ def _stream(
     make_items: Callable[[], _Items[T]],
 ) -> Generator[T, None, None]:
     content = None if json_body is None else dumps(json_body)
+    target = parsed_url(url)
     debug = logger.isEnabledFor(logging.DEBUG)
     attempt = 0
     while True:
@@ -73,7 +75,7 @@ def _stream(
         error_headers: httpx.Headers | None = None
         try:
             request = client.build_request(
-                method, url, content=content, headers=headers, timeout=timeout
+                method, target, content=content, headers=headers, timeout=timeout
             )
             response = client.send(request, stream=True)
         except httpx.HTTPError as exc:
@@ -141,6 +143,7 @@ async def _astream(
     make_items: Callable[[], _Items[T]],
 ) -> AsyncGenerator[T, None]:
     content = None if json_body is None else dumps(json_body)
+    target = parsed_url(url)
     debug = logger.isEnabledFor(logging.DEBUG)
     attempt = 0
     while True:
@@ -149,7 +152,7 @@ async def _astream(
         error_headers: httpx.Headers | None = None
         try:
             request = client.build_request(
-                method, url, content=content, headers=headers, timeout=timeout
+                method, target, content=content, headers=headers, timeout=timeout
             )
             response = await client.send(request, stream=True)
         except httpx.HTTPError as exc:

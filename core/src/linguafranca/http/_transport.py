@@ -1,16 +1,19 @@
-"""A connection pool that keeps every connection alive without httpcore's slow scans.
+"""httpx transports that keep every connection alive, cheaply.
 
 httpcore 1.x rescans its whole pool for every request it queues and every connection
 it releases, and the scan is quadratic in the number of idle connections
 (encode/httpcore#1035): with 100 idle keep-alive connections one core spends most of
 its time scanning. Keeping only 20 alive avoids the scans, but then most requests under
-load open a new connection (a new TLS handshake in real life).
+load open a new connection (a new TLS handshake in real life). Even without the scans,
+httpcore's layers (anyio, h11) cost more CPU than the rest of a chat call.
 
-Here each connection lives in its own one-connection httpcore pool (a "slot"), so each
-scan looks at a single connection. Free slots are kept on a stack: the most recently
-used (warmest) connection is reused first, and a light load keeps using the same one.
-When every slot is busy, requests wait in one FIFO queue for the next slot to free
-up, as in a single pool (no request is stuck behind one slow response).
+Direct connections therefore use linguafranca's own HTTP/1.1 connections (``_sync`` for
+threads, ``_aio`` for asyncio; parsing in ``_h1``): idle connections on a stack per
+origin, the most recently used (warmest) reused first, so that a light load keeps using
+the same one; when all are busy, requests wait for the next one to free up, as in a
+single pool (no request is stuck behind one slow response). Through a proxy (HTTP
+CONNECT, SOCKS), each connection is a one-connection httpcore pool (a "slot"), so each
+of httpcore's scans looks at a single connection.
 """
 
 from __future__ import annotations
@@ -19,11 +22,15 @@ import asyncio
 import ssl
 import threading
 import time
+import weakref
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Generic, TypeVar
 
 import httpx
+
+from linguafranca.http._aio import AsyncConnectionPool
+from linguafranca.http._sync import ConnectionPool
 
 __all__ = ["AsyncPoolTransport", "PoolTransport"]
 
@@ -50,11 +57,12 @@ def _ssl_factory(
 
     def get() -> ssl.SSLContext:
         if not cache:
-            cache.append(
-                verify
-                if isinstance(verify, ssl.SSLContext)
-                else httpx.create_ssl_context(verify=verify, trust_env=trust_env)
-            )
+            if isinstance(verify, ssl.SSLContext):
+                cache.append(verify)
+            else:
+                context = httpx.create_ssl_context(verify=verify, trust_env=trust_env)
+                context.set_alpn_protocols(["http/1.1"])  # what httpcore offers for HTTP/1.1
+                cache.append(context)
         return cache[0]
 
     return get
@@ -131,32 +139,12 @@ class _AsyncReleasingStream(httpx.AsyncByteStream):
                 self._release()
 
 
-class PoolTransport(httpx.BaseTransport):
-    """Sync transport: up to ``max_connections`` kept-alive connections, one pool each.
-
-    Example:
-        ```python
-        client = httpx.Client(transport=PoolTransport(max_connections=100))
-        ```
-    """
+class _ProxySlots:
+    """Through a proxy: up to ``max_connections`` httpcore pools of one connection each."""
 
     def __init__(
-        self,
-        *,
-        max_connections: int | None = 100,
-        keepalive_expiry: float | None = 5.0,
-        verify: ssl.SSLContext | str | bool = True,
-        trust_env: bool = True,
-        proxy: httpx.Proxy | str | None = None,
+        self, max_connections: int | None, make: Callable[[], httpx.HTTPTransport]
     ) -> None:
-        context = _ssl_factory(verify, trust_env)
-        limits = _slot_limits(keepalive_expiry)
-
-        def make() -> httpx.HTTPTransport:
-            return httpx.HTTPTransport(
-                verify=context(), trust_env=trust_env, limits=limits, proxy=proxy
-            )
-
         self._slots: _Slots[httpx.HTTPTransport] = _Slots(max_connections, make)
         self._ready = threading.Condition(threading.Lock())
 
@@ -180,7 +168,7 @@ class PoolTransport(httpx.BaseTransport):
             self._slots.free.append(slot)
             self._ready.notify()
 
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
+    def handle(self, request: httpx.Request) -> httpx.Response:
         slot = self._take(request)
         try:
             response = slot.handle_request(request)
@@ -198,14 +186,15 @@ class PoolTransport(httpx.BaseTransport):
             slot.close()
 
 
-class AsyncPoolTransport(httpx.AsyncBaseTransport):
-    """Async transport: up to ``max_connections`` kept-alive connections, one pool each.
+class PoolTransport(httpx.BaseTransport):
+    """Sync transport: up to ``max_connections`` kept-alive HTTP/1.1 connections.
 
-    Runs on asyncio (as the rest of linguafranca's async API).
+    Thread-safe. Direct connections use linguafranca's own lean HTTP/1.1 connections
+    (``_sync``); through a proxy, each connection is a one-connection httpcore pool.
 
     Example:
         ```python
-        client = httpx.AsyncClient(transport=AsyncPoolTransport(max_connections=100))
+        client = httpx.Client(transport=PoolTransport(max_connections=100))
         ```
     """
 
@@ -219,13 +208,41 @@ class AsyncPoolTransport(httpx.AsyncBaseTransport):
         proxy: httpx.Proxy | str | None = None,
     ) -> None:
         context = _ssl_factory(verify, trust_env)
-        limits = _slot_limits(keepalive_expiry)
+        self._pool: ConnectionPool | None = None
+        self._proxied: _ProxySlots | None = None
+        if proxy is None:
+            self._pool = ConnectionPool(max_connections, keepalive_expiry, context)
+        else:
+            limits = _slot_limits(keepalive_expiry)
 
-        def make() -> httpx.AsyncHTTPTransport:
-            return httpx.AsyncHTTPTransport(
-                verify=context(), trust_env=trust_env, limits=limits, proxy=proxy
-            )
+            def make() -> httpx.HTTPTransport:
+                return httpx.HTTPTransport(
+                    verify=context(), trust_env=trust_env, limits=limits, proxy=proxy
+                )
 
+            self._proxied = _ProxySlots(max_connections, make)
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if self._pool is not None:
+            return self._pool.handle(request)
+        assert self._proxied is not None
+        return self._proxied.handle(request)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
+        if self._proxied is not None:
+            self._proxied.close()
+
+
+class _AsyncProxySlots:
+    """Through a proxy: up to ``max_connections`` httpcore pools of one connection each."""
+
+    def __init__(
+        self,
+        max_connections: int | None,
+        make: Callable[[], httpx.AsyncHTTPTransport],
+    ) -> None:
         self._slots: _Slots[httpx.AsyncHTTPTransport] = _Slots(max_connections, make)
         self._waiters: deque[asyncio.Future[httpx.AsyncHTTPTransport]] = deque()
 
@@ -253,7 +270,7 @@ class AsyncPoolTransport(httpx.AsyncBaseTransport):
                 return
         self._slots.free.append(slot)
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+    async def handle(self, request: httpx.Request) -> httpx.Response:
         slot = self._slots.take()
         if slot is None:
             slot = await self._wait(request)
@@ -270,3 +287,73 @@ class AsyncPoolTransport(httpx.AsyncBaseTransport):
         slots, self._slots.all, self._slots.free = self._slots.all, [], []
         for slot in slots:
             await slot.aclose()
+
+
+class AsyncPoolTransport(httpx.AsyncBaseTransport):
+    """Async transport: up to ``max_connections`` kept-alive HTTP/1.1 connections.
+
+    Runs on asyncio (as the rest of linguafranca's async API). Direct connections use
+    linguafranca's own lean HTTP/1.1 connections (``_aio``); through a proxy, each
+    connection is a one-connection httpcore pool.
+
+    Example:
+        ```python
+        client = httpx.AsyncClient(transport=AsyncPoolTransport(max_connections=100))
+        ```
+    """
+
+    def __init__(
+        self,
+        *,
+        max_connections: int | None = 100,
+        keepalive_expiry: float | None = 5.0,
+        verify: ssl.SSLContext | str | bool = True,
+        trust_env: bool = True,
+        proxy: httpx.Proxy | str | None = None,
+    ) -> None:
+        context = _ssl_factory(verify, trust_env)
+        self._max_connections = max_connections
+        self._keepalive_expiry = keepalive_expiry
+        self._context = context
+        # Connections belong to one event loop: each loop gets its own pool.
+        self._pools: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AsyncConnectionPool] = (
+            weakref.WeakKeyDictionary()
+        )
+        self._pool: AsyncConnectionPool | None = None  # the last used (the common case)
+        self._proxied: _AsyncProxySlots | None = None
+        if proxy is not None:
+            limits = _slot_limits(keepalive_expiry)
+
+            def make() -> httpx.AsyncHTTPTransport:
+                return httpx.AsyncHTTPTransport(
+                    verify=context(), trust_env=trust_env, limits=limits, proxy=proxy
+                )
+
+            self._proxied = _AsyncProxySlots(max_connections, make)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self._proxied is not None:
+            return await self._proxied.handle(request)
+        pool = self._pool
+        loop = asyncio.get_running_loop()
+        if pool is None or pool.loop is not loop:
+            pool = self._pools.get(loop)
+            if pool is None:
+                pool = self._pools[loop] = AsyncConnectionPool(
+                    loop, self._max_connections, self._keepalive_expiry, self._context
+                )
+            self._pool = pool
+        return await pool.handle(request)
+
+    async def aclose(self) -> None:
+        """Close the connections of the running event loop (those of closed loops are gone)."""
+        if self._proxied is not None:
+            await self._proxied.aclose()
+        loop = asyncio.get_running_loop()
+        pool = self._pools.pop(loop, None)
+        if self._pool is not None and self._pool.loop is loop:
+            self._pool = None
+        for other in [other for other in self._pools if other.is_closed()]:
+            del self._pools[other]
+        if pool is not None:
+            await pool.aclose()

@@ -81,6 +81,13 @@ async def _close_with_the_loop(clients: HTTPClients) -> AsyncGenerator[None, Non
         await clients.aclose()
 
 
+def _close_quietly(clients: HTTPClients) -> None:
+    try:
+        clients.close()
+    except Exception:
+        pass  # nothing useful to do while being collected
+
+
 class OpenAIHTTP:
     """Clients, URLs, headers and retries of one model; built once, used by every call.
 
@@ -142,6 +149,11 @@ class OpenAIHTTP:
             settings, http_client=http_client, http_async_client=http_async_client
         )
         self._own_async = http_async_client is None
+        # The last model using these clients gone, the sync connections are closed rather
+        # than left to the garbage collector. A finalizer, not __del__: it holds the
+        # clients, so when a model dies in a reference cycle (an exception's traceback)
+        # its sockets are closed before the collector finalizes them (ResourceWarning).
+        weakref.finalize(self, _close_quietly, self.clients)
         self._guards: weakref.WeakKeyDictionary[
             asyncio.AbstractEventLoop, AsyncGenerator[None, None]
         ] = weakref.WeakKeyDictionary()
@@ -209,11 +221,13 @@ class OpenAIHTTP:
 
     async def apost(self, api: str, body: Any) -> tuple[Any, httpx.Headers]:
         """Async :meth:`post`."""
+        # Without token providers the headers are fixed: no coroutine to build them.
+        fixed = self.token is None and self.async_token is None
         return await apost_json(
             await self._async_client(),
             self.urls[api],
             body,
-            headers=await self._arequest_headers(),
+            headers=self._headers if fixed else await self._arequest_headers(),
             retry=self.retry,
             provider=self.provider,
             api_key_env=self.api_key_env,
@@ -255,14 +269,6 @@ class OpenAIHTTP:
     def close(self) -> None:
         """Close the sync client if it was built here (the next request opens a new one)."""
         self.clients.close()
-
-    def __del__(self) -> None:
-        # The last model using these clients is gone: give the sync connections back
-        # instead of leaving open sockets to the garbage collector.
-        try:
-            self.clients.close()
-        except Exception:
-            pass  # nothing useful to do while being collected
 
     async def aclose(self) -> None:
         """Close this event loop's async client if it was built here (reopened on use)."""

@@ -310,6 +310,10 @@ def _input_part(item: Any) -> dict[str, Any]:
     block_type = item.get("type")
     if block_type == "text":
         return {"type": "input_text", "text": item.get("text", "")}
+    if block_type == "file" and isinstance(item.get("file"), Mapping):
+        # A Chat Completions file part ({"file": {"filename", "file_data" | "file_id"}}),
+        # not a standard file block: the same fields make an input_file.
+        return {"type": "input_file", **item["file"]}
     if block_type in ("image", "file", "text-plain", "audio", "video"):
         return _data_input(item)
     if block_type == "image_url":
@@ -317,8 +321,6 @@ def _input_part(item: Any) -> dict[str, Any]:
         url = image if isinstance(image, str) else image.get("url")
         detail = "auto" if isinstance(image, str) else image.get("detail", "auto")
         return {"type": "input_image", "image_url": url, "detail": detail}
-    if block_type == "file" and isinstance(item.get("file"), Mapping):
-        return {"type": "input_file", **item["file"]}
     if block_type == "non_standard" and isinstance(item.get("value"), Mapping):
         return dict(item["value"])
     if block_type in _SKIPPED_BLOCKS or block_type in ("reasoning", "refusal"):
