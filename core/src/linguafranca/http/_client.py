@@ -195,60 +195,37 @@ class ClientSettings:
         )
 
 
+def _client_kwargs(settings: ClientSettings, *, sync: bool) -> dict[str, Any]:
+    """Constructor arguments shared by the sync and async clients of ``settings``."""
+    kwargs: dict[str, Any] = {
+        "base_url": settings.base_url,
+        "timeout": settings.timeout,
+        "headers": dict(settings.headers),
+        "follow_redirects": settings.follow_redirects,
+        "trust_env": settings.trust_env,
+    }
+    if settings._plain_pool():
+        kwargs.update(verify=settings.verify, limits=settings._plain_limits())
+        return kwargs
+    pool = PoolTransport if sync else AsyncPoolTransport
+    kwargs["transport"] = pool(
+        max_connections=settings.max_connections,
+        keepalive_expiry=settings.keepalive_expiry,
+        verify=settings.verify,
+        trust_env=settings.trust_env,
+        proxy=settings.proxy,
+    )
+    return kwargs
+
+
 def build_client(settings: ClientSettings) -> httpx.Client:
     """A new ``httpx.Client`` for ``settings``; keep it and reuse it for every request."""
-    if settings._plain_pool():
-        return _Client(
-            base_url=settings.base_url,
-            timeout=settings.timeout,
-            headers=dict(settings.headers),
-            follow_redirects=settings.follow_redirects,
-            trust_env=settings.trust_env,
-            verify=settings.verify,
-            limits=settings._plain_limits(),
-        )
-    return _Client(
-        base_url=settings.base_url,
-        timeout=settings.timeout,
-        headers=dict(settings.headers),
-        follow_redirects=settings.follow_redirects,
-        trust_env=settings.trust_env,
-        transport=PoolTransport(
-            max_connections=settings.max_connections,
-            keepalive_expiry=settings.keepalive_expiry,
-            verify=settings.verify,
-            trust_env=settings.trust_env,
-            proxy=settings.proxy,
-        ),
-    )
+    return _Client(**_client_kwargs(settings, sync=True))
 
 
 def build_async_client(settings: ClientSettings) -> httpx.AsyncClient:
     """A new ``httpx.AsyncClient`` for ``settings``; reuse it within one event loop."""
-    if settings._plain_pool():
-        return _AsyncClient(
-            base_url=settings.base_url,
-            timeout=settings.timeout,
-            headers=dict(settings.headers),
-            follow_redirects=settings.follow_redirects,
-            trust_env=settings.trust_env,
-            verify=settings.verify,
-            limits=settings._plain_limits(),
-        )
-    return _AsyncClient(
-        base_url=settings.base_url,
-        timeout=settings.timeout,
-        headers=dict(settings.headers),
-        follow_redirects=settings.follow_redirects,
-        trust_env=settings.trust_env,
-        transport=AsyncPoolTransport(
-            max_connections=settings.max_connections,
-            keepalive_expiry=settings.keepalive_expiry,
-            verify=settings.verify,
-            trust_env=settings.trust_env,
-            proxy=settings.proxy,
-        ),
-    )
+    return _AsyncClient(**_client_kwargs(settings, sync=False))
 
 
 class HTTPClients:
