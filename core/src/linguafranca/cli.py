@@ -28,6 +28,7 @@ from linguafranca.registry import ProviderSpec, get_registry
 __all__ = ["main"]
 
 MODEL_ENV = "LINGUAFRANCA_MODEL"
+EMULATORS_GROUP = "linguafranca.emulators"
 _MAX_PREFIXES = 4  # beyond this the providers table gets too wide to read
 _PROFILE_FLAGS = (
     ("tool_calling", "tools"),
@@ -196,16 +197,16 @@ def cmd_chat(args: argparse.Namespace, out: TextIO, stdin: TextIO | None = None)
 
 def cmd_emulate(args: argparse.Namespace, out: TextIO) -> int:
     """Serve a wire emulator from linguafranca-tests on 127.0.0.1."""
-    try:
-        # Optional dependency: only this sub-command needs the test package.
-        from linguafranca_tests.emulators import EMULATORS, serve
-    except ImportError as exc:
+    # The emulators are an optional package that depends on core, not the reverse: it
+    # announces them through an entry point, so core never names it in an import.
+    found = importlib.metadata.entry_points(group=EMULATORS_GROUP)
+    if not found:
+        raise CLIError("the emulators ship with linguafranca-tests: pip install linguafranca-tests")
+    module = next(iter(found)).load()
+    emulators, serve = module.EMULATORS, module.serve
+    if args.provider not in emulators:
         raise CLIError(
-            "the emulators ship with linguafranca-tests: pip install linguafranca-tests"
-        ) from exc
-    if args.provider not in EMULATORS:
-        raise CLIError(
-            f"no emulator for {args.provider!r}; choose one of: {', '.join(sorted(EMULATORS))}"
+            f"no emulator for {args.provider!r}; choose one of: {', '.join(sorted(emulators))}"
         )
     serve(args.provider, port=args.port, announce=out)
     return 0
