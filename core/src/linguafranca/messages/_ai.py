@@ -102,46 +102,21 @@ class AIMessage(BaseMessage):
                     id=id,
                 ),
             )
-        given = {"content"}
-        if additional_kwargs is None:
-            additional_kwargs = {}
-        else:
-            given.add("additional_kwargs")
-            if additional_kwargs and not (tool_calls or invalid_tool_calls):
-                raw = raw_tool_calls(additional_kwargs)
-                if raw is not None:
-                    tool_calls, invalid_tool_calls = default_tool_parser(raw)
-        if response_metadata is None:
-            response_metadata = {}
-        else:
-            given.add("response_metadata")
-        if tool_calls is None:
-            tool_calls = []
-        else:
-            given.add("tool_calls")
-            set_call_types(tool_calls, "tool_call")
-        if invalid_tool_calls is None:
-            invalid_tool_calls = []
-        else:
-            given.add("invalid_tool_calls")
-            set_call_types(invalid_tool_calls, "invalid_tool_call")
-        if usage_metadata is not None:
-            given.add("usage_metadata")
-        if name is not None:
-            given.add("name")
-        if id is not None:
-            given.add("id")
-        values = {
-            "content": content,
-            "additional_kwargs": additional_kwargs,
-            "response_metadata": response_metadata,
-            "type": "ai",
-            "name": name,
-            "id": id,
-            "tool_calls": tool_calls,
-            "invalid_tool_calls": invalid_tool_calls,
-            "usage_metadata": usage_metadata,
-        }
+        if additional_kwargs and not (tool_calls or invalid_tool_calls):
+            raw = raw_tool_calls(additional_kwargs)
+            if raw is not None:
+                tool_calls, invalid_tool_calls = default_tool_parser(raw)
+        values, given = trusted_ai_values(
+            "ai",
+            content,
+            additional_kwargs=additional_kwargs,
+            response_metadata=response_metadata,
+            tool_calls=tool_calls,
+            invalid_tool_calls=invalid_tool_calls,
+            usage_metadata=usage_metadata,
+            name=name,
+            id=id,
+        )
         return build_trusted(cls, values, given)
 
     @model_validator(mode="before")
@@ -265,3 +240,55 @@ def set_call_types(calls: list[Any], kind: str) -> None:
 def given_values(**values: Any) -> dict[str, Any]:
     """The keyword arguments that are not ``None``."""
     return {k: v for k, v in values.items() if v is not None}
+
+
+def trusted_ai_values(
+    type_: str,
+    content: str | list[Any],
+    *,
+    additional_kwargs: dict[str, Any] | None,
+    response_metadata: dict[str, Any] | None,
+    tool_calls: list[ToolCall] | None,
+    invalid_tool_calls: list[InvalidToolCall] | None,
+    usage_metadata: UsageMetadata | None,
+    name: str | None,
+    id: str | None,
+) -> tuple[dict[str, Any], set[str]]:
+    """Field values and the set of given fields shared by ``AIMessage.fast`` and its chunk twin.
+
+    ``None`` means "not given": the field gets its default and stays out of the set.
+    """
+    given = {"content"}
+    if additional_kwargs is None:
+        additional_kwargs = {}
+    else:
+        given.add("additional_kwargs")
+    if response_metadata is None:
+        response_metadata = {}
+    else:
+        given.add("response_metadata")
+    if tool_calls is None:
+        tool_calls = []
+    else:
+        given.add("tool_calls")
+        set_call_types(tool_calls, "tool_call")
+    if invalid_tool_calls is None:
+        invalid_tool_calls = []
+    else:
+        given.add("invalid_tool_calls")
+        set_call_types(invalid_tool_calls, "invalid_tool_call")
+    for field_name, value in (("usage_metadata", usage_metadata), ("name", name), ("id", id)):
+        if value is not None:
+            given.add(field_name)
+    values = {
+        "content": content,
+        "additional_kwargs": additional_kwargs,
+        "response_metadata": response_metadata,
+        "type": type_,
+        "name": name,
+        "id": id,
+        "tool_calls": tool_calls,
+        "invalid_tool_calls": invalid_tool_calls,
+        "usage_metadata": usage_metadata,
+    }
+    return values, given

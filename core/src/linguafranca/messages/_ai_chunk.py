@@ -13,6 +13,7 @@ from linguafranca.messages._ai import (
     given_values,
     raw_tool_calls,
     set_call_types,
+    trusted_ai_values,
 )
 from linguafranca.messages._base import BaseMessageChunk, ContentInput, build_trusted
 from linguafranca.messages._block_types import ContentBlock
@@ -137,54 +138,30 @@ class AIMessageChunk(AIMessage, BaseMessageChunk):
                     chunk_position=chunk_position,
                 ),
             )
-        given = {"content"}
-        if additional_kwargs is None:
-            additional_kwargs = {}
-        else:
-            given.add("additional_kwargs")
-            if additional_kwargs and not (tool_calls or invalid_tool_calls or tool_call_chunks):
-                raw = raw_tool_calls(additional_kwargs)
-                if raw is not None:
-                    tool_call_chunks = default_tool_chunk_parser(raw)
-        if response_metadata is None:
-            response_metadata = {}
-        else:
-            given.add("response_metadata")
-        if tool_calls is None:
-            tool_calls = []
-        else:
-            given.add("tool_calls")
-            set_call_types(tool_calls, "tool_call")
-        if invalid_tool_calls is None:
-            invalid_tool_calls = []
-        else:
-            given.add("invalid_tool_calls")
-            set_call_types(invalid_tool_calls, "invalid_tool_call")
+        if additional_kwargs and not (tool_calls or invalid_tool_calls or tool_call_chunks):
+            raw = raw_tool_calls(additional_kwargs)
+            if raw is not None:
+                tool_call_chunks = default_tool_chunk_parser(raw)
+        values, given = trusted_ai_values(
+            "AIMessageChunk",
+            content,
+            additional_kwargs=additional_kwargs,
+            response_metadata=response_metadata,
+            tool_calls=tool_calls,
+            invalid_tool_calls=invalid_tool_calls,
+            usage_metadata=usage_metadata,
+            name=name,
+            id=id,
+        )
         if tool_call_chunks is None:
             tool_call_chunks = []
         else:
             given.add("tool_call_chunks")
-        if usage_metadata is not None:
-            given.add("usage_metadata")
-        if name is not None:
-            given.add("name")
-        if id is not None:
-            given.add("id")
         if chunk_position is not None:
             given.add("chunk_position")
-        values = {
-            "content": content,
-            "additional_kwargs": additional_kwargs,
-            "response_metadata": response_metadata,
-            "type": "AIMessageChunk",
-            "name": name,
-            "id": id,
-            "tool_calls": tool_calls,
-            "invalid_tool_calls": invalid_tool_calls,
-            "usage_metadata": usage_metadata,
-            "tool_call_chunks": tool_call_chunks,
-            "chunk_position": chunk_position,
-        }
+        values["tool_call_chunks"] = tool_call_chunks
+        values["chunk_position"] = chunk_position
+        tool_calls, invalid_tool_calls = values["tool_calls"], values["invalid_tool_calls"]
         if tool_call_chunks or tool_calls or invalid_tool_calls:
             private = _chunk_state(values)
         else:
