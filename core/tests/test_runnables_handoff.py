@@ -13,12 +13,12 @@ from typing import Any
 
 import pytest
 
+from linguafranca import _handoff
 from linguafranca.callbacks import BaseCallbackHandler
 from linguafranca.runnables import (
     Runnable,
     RunnableConfig,
     RunnableLambda,
-    _handoff,
     ensure_config,
     run_in_executor,
 )
@@ -459,3 +459,107 @@ async def test_astream_recursion_limit_applies():
 
     with pytest.raises(RecursionError, match="Recursion limit of 3"):
         await _collect(RunnableLambda(again).astream(1, {"recursion_limit": 3}))
+
+
+# --- sequences: consecutive sync steps share one hop ---------------------------------------
+
+
+@pytest.fixture
+def hops(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Names of the functions handed to a worker thread by the runnables."""
+    seen: list[str] = []
+    real = _handoff.run_off_loop
+
+    def counting(func, *args, **kwargs):
+        seen.append(getattr(func, "__name__", repr(func)))
+        return real(func, *args, **kwargs)
+
+    monkeypatch.setattr("linguafranca.runnables._config.run_off_loop", counting)
+    return seen
+
+
+async def test_sync_steps_of_a_sequence_share_one_thread_hop(hops):
+    threads: list[int] = []
+
+    def step(x):
+        threads.append(threading.get_ident())
+        return x + 1
+
+    chain = RunnableLambda(step) | RunnableLambda(step) | RunnableLambda(step)
+    assert await chain.ainvoke(0) == 3
+    assert len(hops) == 1
+    assert len(set(threads)) == 1 and threads[0] != threading.get_ident()
+
+
+async def test_an_async_step_splits_the_sync_steps_into_two_hops(hops):
+    where: list[str] = []
+    loop_thread = threading.get_ident()
+
+    def sync_step(x):
+        where.append("loop" if threading.get_ident() == loop_thread else "worker")
+        return x * 2
+
+    async def async_step(x):
+        where.append("loop" if threading.get_ident() == loop_thread else "worker")
+        return x + 1
+
+    chain = (
+        RunnableLambda(sync_step)
+        | RunnableLambda(async_step)
+        | RunnableLambda(sync_step)
+        | RunnableLambda(sync_step)
+    )
+    assert await chain.ainvoke(1) == 12
+    assert where == ["worker", "loop", "worker", "worker"]
+    assert len(hops) == 2
+
+
+async def test_grouped_steps_see_the_config_and_only_the_first_gets_kwargs():
+    def first(x, config: RunnableConfig, **kwargs):
+        return (x, config["tags"], config["metadata"], sorted(kwargs))
+
+    def second(value, config: RunnableConfig, **kwargs):
+        return (*value, config["tags"], sorted(kwargs))
+
+    chain = RunnableLambda(first) | RunnableLambda(second)
+    out = await chain.ainvoke("in", {"tags": ["t"], "metadata": {"k": 1}}, flag=True)
+    assert out == ("in", ["t"], {"k": 1}, ["flag"], ["t"], [])
+
+
+async def test_with_a_handler_every_step_is_reported_as_its_own_run(hops):
+    handler = Starts()
+    chain = RunnableLambda(lambda x: x + 1, name="a") | RunnableLambda(lambda x: x, name="b")
+    assert await chain.ainvoke(1, {"callbacks": [handler]}) == 2
+    names = [name for name, _, _ in handler.runs]
+    assert names == ["RunnableSequence", "a", "b"]
+    parents = {name: parent for name, _, parent in handler.runs}
+    assert parents["a"] == parents["b"] == handler.runs[0][1]
+    assert len(hops) == 2  # one per step: handlers are called on the loop, not grouped
+
+
+async def test_a_binding_with_its_own_handlers_is_not_grouped(hops):
+    handler = Starts()
+    bound = RunnableLambda(lambda x: x + 1, name="inner").with_config(callbacks=[handler])
+    chain = RunnableLambda(lambda x: x * 10) | bound
+    assert await chain.ainvoke(1) == 11
+    assert [name for name, _, _ in handler.runs] == ["inner"]
+    assert len(hops) == 2
+    hops.clear()
+    plain = RunnableLambda(lambda x: x * 10) | RunnableLambda(lambda x: x + 1).bind()
+    assert await plain.ainvoke(1) == 11
+    assert len(hops) == 1
+
+
+async def test_grouped_steps_keep_the_recursion_limit():
+    def again(x):
+        return RunnableLambda(again) if x else x
+
+    chain = RunnableLambda(lambda x: x) | RunnableLambda(again)
+    with pytest.raises(RecursionError, match="Recursion limit of 4"):
+        await chain.ainvoke(1, {"recursion_limit": 4})
+
+
+async def test_a_sequence_of_sync_steps_abatches_in_one_hop(hops):
+    chain = RunnableLambda(lambda x: x + 1) | RunnableLambda(lambda x: x * 2)
+    assert await chain.abatch([1, 2, 3]) == [4, 6, 8]
+    assert len(hops) == 1

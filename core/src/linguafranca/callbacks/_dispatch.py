@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-import functools
 import logging
 from collections.abc import Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from linguafranca._handoff import run_off_loop
 from linguafranca.callbacks._base import AsyncCallbackHandler, BaseCallbackHandler
 from linguafranca.messages import get_buffer_string
 
@@ -85,8 +85,7 @@ async def _acall(
             await result
         return
     # A sync handler may block (I/O, locks): keep it off the event loop.
-    call = functools.partial(contextvars.copy_context().run, method, *args, **kwargs)
-    result = await asyncio.get_running_loop().run_in_executor(None, call)
+    result = await run_off_loop(method, *args, **kwargs)
     if result is not None and asyncio.iscoroutine(result):
         await result
 

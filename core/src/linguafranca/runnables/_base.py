@@ -195,9 +195,17 @@ class Runnable(ABC, Generic[Input, Output]):
         """Like :meth:`abatch` but yields ``(input_index, output)`` as each call finishes."""
         return _batch.abatch_as_completed(self.ainvoke, inputs, config, return_exceptions, kwargs)
 
+    def _hops_only(self) -> bool:
+        """Whether ``ainvoke`` only runs ``invoke`` on a worker thread (no native async).
+
+        Callers that know this run several such calls in one hop instead of one each:
+        ``abatch`` (the whole ``batch``) and a sequence (consecutive such steps).
+        """
+        return type(self).ainvoke is Runnable.ainvoke
+
     def _thread_batch(self) -> Callable[..., list[Any]] | None:
         # ``batch`` when ``ainvoke`` only runs ``invoke`` in a thread (see _batch.abatch).
-        return self.batch if type(self).ainvoke is Runnable.ainvoke else None
+        return self.batch if self._hops_only() else None
 
     # --- streaming -------------------------------------------------------------------
 

@@ -141,6 +141,10 @@ class RunnableBinding(Runnable[In, Out], Generic[In, Out]):
             name=self.name,
         )
 
+    def _hops_only(self) -> bool:
+        # Handlers of its own would be called from the worker thread: keep them on the loop.
+        return not self.config.get("callbacks") and self.bound._hops_only()
+
     def invoke(self, input: In, config: RunnableConfig | None = None, **kwargs: Any) -> Out:
         return self.bound.invoke(input, self._merge(config), **self._kwargs(kwargs))
 

@@ -12,6 +12,7 @@ from concurrent.futures import Executor
 from contextvars import ContextVar
 from typing import Any, ParamSpec, TypedDict, TypeVar, cast
 
+from linguafranca._handoff import call_raising_no_stop, run_off_loop
 from linguafranca.callbacks import (
     AsyncCallbackManager,
     BaseCallbackManager,
@@ -19,7 +20,6 @@ from linguafranca.callbacks import (
     Callbacks,
 )
 from linguafranca.callbacks._manager_base import context_handlers
-from linguafranca.runnables._handoff import call_raising_no_stop, run_off_loop
 
 P = ParamSpec("P")
 T = TypeVar("T")

@@ -222,8 +222,10 @@ class RunnableLambda(Runnable[In, Out], Generic[In, Out]):
         # The child config is in the context: the nested run streams one level deeper.
         return Streamed(output.astream(value)) if isinstance(output, Runnable) else output
 
-    def _thread_batch(self) -> Callable[..., list[Any]] | None:
-        return self.batch if self.afunc is None else None
+    def _hops_only(self) -> bool:
+        # A sync function runs on a worker thread; what it returns (even a runnable) is
+        # then run there too, synchronously, when a caller groups hops.
+        return self.afunc is None
 
     # --- streaming -------------------------------------------------------------------
 

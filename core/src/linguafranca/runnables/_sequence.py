@@ -9,7 +9,7 @@ from typing_extensions import TypeVar
 
 from linguafranca.callbacks import AsyncCallbackManagerForChainRun, CallbackManagerForChainRun
 from linguafranca.runnables._base import Runnable, coerce_to_runnable
-from linguafranca.runnables._config import RunnableConfig, patch_config
+from linguafranca.runnables._config import RunnableConfig, patch_config, run_in_executor
 from linguafranca.runnables._run import (
     acall_with_config,
     atransform_with_config,
@@ -98,6 +98,9 @@ class RunnableSequence(Runnable[In, Out], Generic[In, Out]):
     async def ainvoke(self, input: In, config: RunnableConfig | None = None, **kwargs: Any) -> Out:
         return await acall_with_config(self, self._ainvoke, input, config, **kwargs)
 
+    def _hops_only(self) -> bool:
+        return all(step._hops_only() for step in self.steps)
+
     async def _ainvoke(
         self,
         value: Any,
@@ -105,9 +108,36 @@ class RunnableSequence(Runnable[In, Out], Generic[In, Out]):
         run: AsyncCallbackManagerForChainRun | None,
         **kwargs: Any,
     ) -> Any:
-        for index, step in enumerate(self.steps):
+        steps = self.steps
+        if run is None:
+            # Nobody listens: consecutive steps that would each hop to a worker thread
+            # run there together, one hop for the lot (a thread round trip is the main
+            # cost of a cheap sync step under ainvoke).
+            index = 0
+            while index < len(steps):
+                step_kwargs = kwargs if index == 0 else {}
+                end = index
+                while end < len(steps) and steps[end]._hops_only():
+                    end += 1
+                if end == index:
+                    value = await steps[index].ainvoke(value, None, **step_kwargs)
+                    end += 1
+                else:
+                    value = await run_in_executor(
+                        None, self._invoke_steps, value, index, end, step_kwargs
+                    )
+                index = end
+            return value
+        for index, step in enumerate(steps):
             step_kwargs = kwargs if index == 0 else {}
             value = await step.ainvoke(value, self._step_config(config, run, index), **step_kwargs)
+        return value
+
+    def _invoke_steps(self, value: Any, start: int, end: int, kwargs: dict[str, Any]) -> Any:
+        # Steps start..end-1 in turn; only the sequence's first step gets the call's kwargs.
+        for index in range(start, end):
+            value = self.steps[index].invoke(value, None, **kwargs)
+            kwargs = {}
         return value
 
     def _transform(
