@@ -52,6 +52,20 @@ class Starts(BaseCallbackHandler):
         self.runs.append((kwargs.get("name"), run_id, parent_run_id))
 
 
+@pytest.fixture
+def hops(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Names of the functions handed to a worker thread by the runnables."""
+    seen: list[str] = []
+    real = _handoff.run_off_loop
+
+    def counting(func, *args, **kwargs):
+        seen.append(getattr(func, "__name__", repr(func)))
+        return real(func, *args, **kwargs)
+
+    monkeypatch.setattr("linguafranca.runnables._config.run_off_loop", counting)
+    return seen
+
+
 # --- where and how the call runs ---------------------------------------------------------
 
 
@@ -405,15 +419,7 @@ async def _collect(stream: Any) -> list[Any]:
     return [chunk async for chunk in stream]
 
 
-async def test_astream_of_a_sync_function_takes_one_hop(monkeypatch):
-    hops: list[str] = []
-    real = _handoff.run_off_loop
-
-    def counting(func, *args, **kwargs):
-        hops.append(getattr(func, "__name__", repr(func)))
-        return real(func, *args, **kwargs)
-
-    monkeypatch.setattr("linguafranca.runnables._config.run_off_loop", counting)
+async def test_astream_of_a_sync_function_takes_one_hop(hops):
     assert await _collect(RunnableLambda(lambda x: x + 1).astream(1)) == [2]
     assert len(hops) == 1
 
@@ -462,20 +468,6 @@ async def test_astream_recursion_limit_applies():
 
 
 # --- sequences: consecutive sync steps share one hop ---------------------------------------
-
-
-@pytest.fixture
-def hops(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Names of the functions handed to a worker thread by the runnables."""
-    seen: list[str] = []
-    real = _handoff.run_off_loop
-
-    def counting(func, *args, **kwargs):
-        seen.append(getattr(func, "__name__", repr(func)))
-        return real(func, *args, **kwargs)
-
-    monkeypatch.setattr("linguafranca.runnables._config.run_off_loop", counting)
-    return seen
 
 
 async def test_sync_steps_of_a_sequence_share_one_thread_hop(hops):
