@@ -407,3 +407,23 @@ def test_usage_handler_with_config_callbacks_across_batch_threads():
     handler = UsageMetadataCallbackHandler()
     FakeChat(["x"], "m", 1).batch(list(range(50)), {"callbacks": [handler], "max_concurrency": 8})
     assert handler.usage_metadata["m"]["total_tokens"] == 150
+
+
+async def test_new_tokens_reach_handlers_by_keyword_as_in_the_reference():
+    # Handlers written for the reference may read the token from kwargs.
+    seen: list[str] = []
+
+    class KwargsOnly(BaseCallbackHandler):
+        def on_llm_new_token(self, *args: Any, **kwargs: Any) -> None:
+            assert not args
+            seen.append(kwargs["token"])
+
+    manager = get_callback_manager_for_config({"callbacks": [KwargsOnly()]})
+    assert manager is not None
+    (run,) = manager.on_chat_model_start(None, [[HumanMessage("hi")]])
+    run.on_llm_new_token("a", chunk=ChatGenerationChunk(message=AIMessageChunk("a")))
+    amanager = get_async_callback_manager_for_config({"callbacks": [KwargsOnly()]})
+    assert amanager is not None
+    (arun,) = await amanager.on_chat_model_start(None, [[HumanMessage("hi")]])
+    await arun.on_llm_new_token("b", chunk=ChatGenerationChunk(message=AIMessageChunk("b")))
+    assert seen == ["a", "b"]

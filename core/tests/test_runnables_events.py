@@ -3,6 +3,7 @@ from typing import Any
 
 import pytest
 
+from linguafranca import callbacks
 from linguafranca.callbacks import BaseCallbackHandler, has_streaming_consumer
 from linguafranca.messages import AIMessage, AIMessageChunk, HumanMessage, merge_chunks
 from linguafranca.outputs import ChatGeneration, ChatGenerationChunk, LLMResult
@@ -224,6 +225,24 @@ async def test_custom_events_from_inside_a_run():
     assert await chain.ainvoke(1) == 1
     with pytest.raises(RuntimeError, match="enclosing run"):
         dispatch_custom_event("x", 1, config={"callbacks": [BaseCallbackHandler()]})
+
+
+def test_custom_event_functions_import_from_callbacks_as_in_the_reference():
+    # LangChain code imports them from langchain_core.callbacks; the import swap must work.
+    assert callbacks.dispatch_custom_event is dispatch_custom_event
+    assert callbacks.adispatch_custom_event is adispatch_custom_event
+    seen: list[tuple[str, Any]] = []
+
+    class Listener(BaseCallbackHandler):
+        def on_custom_event(self, name, data, **kwargs):
+            seen.append((name, data))
+
+    def step(x):
+        callbacks.dispatch_custom_event("half", x / 2)
+        return x
+
+    assert RunnableLambda(step).invoke(4, {"callbacks": [Listener()]}) == 4
+    assert seen == [("half", 2.0)]
 
 
 class FakeTool(Runnable[dict[str, Any], str]):

@@ -1,4 +1,5 @@
 import asyncio
+import functools
 from typing import Any
 
 import pytest
@@ -195,28 +196,54 @@ async def test_fallbacks_async_and_stream_before_first_chunk():
     assert await chain.ainvoke(3) == 6
 
 
-def test_recursion_limit_is_enforced_with_a_helpful_error():
+def test_recursion_limit_counts_routing_with_a_helpful_error():
+    def route(n):
+        # A function returning a runnable: that runnable runs next, one level deeper.
+        return n if n == 0 else RunnableLambda(lambda _: route(n - 1))
+
+    routing = RunnableLambda(route)
+    assert routing.invoke(25) == 0
+    with pytest.raises(RecursionLimitError, match=r"Recursion limit of 25 reached") as caught:
+        routing.invoke(26)
+    assert "recursion_limit" in str(caught.value) and isinstance(caught.value, RecursionError)
+    assert routing.invoke(30, {"recursion_limit": 40}) == 0
+    with pytest.raises(RecursionLimitError, match="limit of 5"):
+        routing.invoke(10, {"recursion_limit": 5})
+    assert [*routing.stream(25)] == [0]
+    with pytest.raises(RecursionLimitError):
+        [*routing.stream(26)]
+
+
+def test_plain_nesting_is_not_limited():
+    # As in the reference: a function that calls a runnable is not routing.
     def recurse(n):
         return n if n == 0 else looping.invoke(n - 1)
 
     looping = RunnableLambda(recurse)
-    assert looping.invoke(20) == 0
-    with pytest.raises(RecursionLimitError, match=r"Recursion limit of 25 reached") as caught:
-        looping.invoke(30)
-    assert "recursion_limit" in str(caught.value) and isinstance(caught.value, RecursionError)
-    assert looping.invoke(30, {"recursion_limit": 40}) == 0
-    with pytest.raises(RecursionLimitError, match="limit of 5"):
-        looping.invoke(10, {"recursion_limit": 5})
+    assert looping.invoke(60) == 0
+    chain: Runnable[Any, Any] = RunnableLambda(lambda x: x)
+    for _ in range(40):
+        chain = RunnableLambda(lambda x: x) | chain.with_config(tags=["layer"])
+    assert chain.invoke(3) == 3
 
 
 async def test_recursion_limit_async():
+    async def route(n, _input=None):
+        return n if n == 0 else RunnableLambda(functools.partial(route, n - 1))
+
+    routing = RunnableLambda(route)
+    with pytest.raises(RecursionLimitError):
+        await routing.ainvoke(30)
+    assert await routing.ainvoke(30, {"recursion_limit": 50}) == 0
+    assert [c async for c in routing.astream(25)] == [0]
+    with pytest.raises(RecursionLimitError):
+        [c async for c in routing.astream(26)]
+
     async def recurse(n):
         return n if n == 0 else await looping.ainvoke(n - 1)
 
     looping = RunnableLambda(recurse)
-    with pytest.raises(RecursionLimitError):
-        await looping.ainvoke(30)
-    assert await looping.ainvoke(30, {"recursion_limit": 50}) == 0
+    assert await looping.ainvoke(60) == 0
 
 
 def test_a_lambda_returning_itself_hits_the_limit():
@@ -268,6 +295,26 @@ async def test_configurable_fields_async_and_from_context():
     assert await configurable.ainvoke("Bo", {"configurable": {"greeting": "Hej"}}) == "Hej, Bo!"
     chain = RunnableLambda(lambda x: x) | configurable
     assert chain.invoke("Cy", {"configurable": {"greeting": "Ciao"}}) == "Ciao, Cy!"
+
+
+def test_call_config_overrides_a_with_config_default_also_inside_a_chain():
+    default = Greeter().configurable_fields(greeting=ConfigurableField(id="greeting"))
+    bound = default.with_config(configurable={"greeting": "Hey"}, metadata={"k": "bound"})
+    assert bound.invoke("Ada") == "Hey, Ada!"
+    call: RunnableConfig = {"configurable": {"greeting": "Yo"}}
+    assert bound.invoke("Ada", call) == "Yo, Ada!"
+    assert (RunnableLambda(lambda x: x) | bound).invoke("Ada", call) == "Yo, Ada!"
+
+    def meta(x: Any, config: RunnableConfig) -> Any:
+        return config["metadata"], sorted(config["tags"])
+
+    tagged = RunnableLambda(meta).with_config(metadata={"k": "bound", "b": 1}, tags=["inner"])
+    chain = RunnableLambda(lambda x: x) | tagged
+    assert chain.invoke(0, {"metadata": {"k": "call"}, "tags": ["outer"]}) == (
+        {"k": "call", "b": 1},
+        ["inner", "outer"],
+    )
+    assert chain.invoke(0) == ({"k": "bound", "b": 1}, ["inner"])
 
 
 def test_configurable_alternatives():

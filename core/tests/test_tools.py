@@ -502,3 +502,26 @@ def test_tool_callbacks_field_is_local():
     t = StructuredTool.from_function(add_numbers, callbacks=[recorder])
     t.invoke({"a": 1})
     assert [e[0] for e in recorder.events] == ["start", "end"]
+
+
+async def test_tool_error_event_names_the_failed_tool_call():
+    @tool
+    def halve(n: int) -> float:
+        """Halve a non-negative number."""
+        if n < 0:
+            raise ValueError("negative")
+        return n / 2
+
+    call = {"name": "halve", "args": {"n": -2}, "id": "call_7", "type": "tool_call"}
+    events: list[Any] = []
+    with pytest.raises(ValueError, match="negative"):
+        async for event in halve.astream_events(call, version="v2"):
+            events.append(event)
+    (error,) = [e for e in events if e["event"] == "on_tool_error"]
+    assert error["data"]["tool_call_id"] == "call_7"
+    assert error["data"]["input"] == {"n": -2}
+    plain: list[Any] = []
+    with pytest.raises(ValueError):
+        async for event in halve.astream_events({"n": -1}, version="v2"):
+            plain.append(event)
+    assert plain[-1]["event"] == "on_tool_error" and plain[-1]["data"]["tool_call_id"] is None

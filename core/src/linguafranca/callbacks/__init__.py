@@ -40,6 +40,7 @@ from linguafranca.callbacks._base import (
     BaseCallbackHandler,
     StreamingCallbackHandler,
 )
+from linguafranca.callbacks._custom_events import adispatch_custom_event, dispatch_custom_event
 from linguafranca.callbacks._manager import (
     CallbackManager,
     CallbackManagerForChainRun,
@@ -79,6 +80,8 @@ __all__ = [
     "RunManager",
     "StreamingCallbackHandler",
     "UsageMetadataCallbackHandler",
+    "adispatch_custom_event",
+    "dispatch_custom_event",
     "get_usage_metadata_callback",
     "has_streaming_consumer",
 ]

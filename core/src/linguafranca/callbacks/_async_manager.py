@@ -76,7 +76,7 @@ class AsyncCallbackManagerForLLMRun(AsyncRunManager):
                 self.handlers,
                 "on_llm_new_token",
                 "ignore_llm",
-                token,
+                token=token,  # by keyword, as the reference: handlers may read kwargs["token"]
                 chunk=chunk,
                 **self._ids(),
                 **kwargs,

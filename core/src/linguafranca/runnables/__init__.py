@@ -8,6 +8,7 @@ Every runnable implements ``invoke`` and gets ``ainvoke``, ``batch``, ``abatch``
 context variables, including inside functions, batch threads and asyncio tasks.
 """
 
+from linguafranca.callbacks import adispatch_custom_event, dispatch_custom_event
 from linguafranca.runnables._aggregate import Aggregator
 from linguafranca.runnables._base import Runnable, coerce_to_runnable
 from linguafranca.runnables._binding import RunnableBinding
@@ -29,7 +30,6 @@ from linguafranca.runnables._configurable import (
     RunnableConfigurableAlternatives,
     RunnableConfigurableFields,
 )
-from linguafranca.runnables._custom_events import adispatch_custom_event, dispatch_custom_event
 from linguafranca.runnables._events import EventData, StreamEvent
 from linguafranca.runnables._fallbacks import RunnableWithFallbacks
 from linguafranca.runnables._lambda import RunnableLambda

@@ -10,7 +10,11 @@ from typing import Any, Generic
 from typing_extensions import TypeVar
 
 from linguafranca.runnables._base import Runnable
-from linguafranca.runnables._config import RunnableConfig, merge_configs, merged_config
+from linguafranca.runnables._config import (
+    RunnableConfig,
+    merge_configs,
+    var_child_runnable_config,
+)
 from linguafranca.runnables._sequence import RunnableSequence
 
 In = TypeVar("In", default=Any)
@@ -119,8 +123,10 @@ class RunnableBinding(Runnable[In, Out], Generic[In, Out]):
     def _merge(self, config: RunnableConfig | None) -> RunnableConfig | None:
         if not self.config:
             return config
-        # Start from the enclosing run's config so its callbacks are merged, not replaced.
-        return merge_configs(merged_config(None), self.config, config)
+        # The binding's config is a default: the enclosing run's config (read from the
+        # context when a step gets none) and the call's own override it, as in the
+        # reference. Tags are united and handlers combined either way.
+        return merge_configs(self.config, var_child_runnable_config.get(), config)
 
     def _kwargs(self, kwargs: dict[str, Any]) -> dict[str, Any]:
         return {**self.kwargs, **kwargs} if kwargs else self.kwargs

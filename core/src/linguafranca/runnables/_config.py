@@ -19,6 +19,7 @@ from linguafranca.callbacks import (
     CallbackManager,
     Callbacks,
 )
+from linguafranca.callbacks._custom_events import set_config_reader
 from linguafranca.callbacks._manager_base import context_handlers
 
 P = ParamSpec("P")
@@ -103,6 +104,10 @@ def merged_config(config: RunnableConfig | None) -> RunnableConfig:
     if extra:
         merged["configurable"] = {**cast(dict[str, Any], merged.get("configurable", {})), **extra}
     return cast(RunnableConfig, merged)
+
+
+# dispatch_custom_event (in callbacks, a layer below) finds the enclosing run's handlers here.
+set_config_reader(merged_config)
 
 
 def ensure_config(config: RunnableConfig | None = None) -> RunnableConfig:

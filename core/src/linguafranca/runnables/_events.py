@@ -31,6 +31,8 @@ class EventData(TypedDict, total=False):
     output: Any
     chunk: Any
     error: BaseException
+    tool_call_id: str | None
+    """On ``on_tool_error``: the id of the tool call that failed (None without one)."""
 
 
 class StreamEvent(TypedDict):
@@ -353,10 +355,19 @@ class _EventStreamHandler(BaseCallbackHandler, StreamingCallbackHandler):
         if run is not None:
             self._send("on_tool_end", run_id, run, {"output": output, "input": run.inputs})
 
-    def on_tool_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
+    def on_tool_error(
+        self,
+        error: BaseException,
+        *,
+        run_id: UUID,
+        tool_call_id: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         run = self._runs.pop(run_id, None)
         if run is not None:
-            self._send("on_tool_error", run_id, run, {"error": error, "input": run.inputs})
+            # The id lets a consumer match the failure to the model's tool call.
+            data: EventData = {"error": error, "input": run.inputs, "tool_call_id": tool_call_id}
+            self._send("on_tool_error", run_id, run, data)
 
     def on_custom_event(
         self,

@@ -17,6 +17,8 @@ from linguafranca.runnables._run import (
     astream_value_with_config,
     atransform_with_config,
     call_with_config,
+    enter_route,
+    leave_route,
     transform_with_config,
 )
 
@@ -196,8 +198,11 @@ class RunnableLambda(Runnable[In, Out], Generic[In, Out]):
     def _invoke(self, value: Any, config: RunnableConfig, run: Any, **kwargs: Any) -> Any:
         output = self._call_sync(value, config, kwargs)
         if isinstance(output, Runnable):
-            # The child config is in the context: the nested run counts one level deeper.
-            return output.invoke(value)
+            token = enter_route(config)  # the child config is in the context
+            try:
+                return output.invoke(value)
+            finally:
+                leave_route(token)
         return output
 
     async def ainvoke(self, input: In, config: RunnableConfig | None = None, **kwargs: Any) -> Out:
@@ -212,15 +217,22 @@ class RunnableLambda(Runnable[In, Out], Generic[In, Out]):
     async def _ainvoke(self, value: Any, config: RunnableConfig, run: Any, **kwargs: Any) -> Any:
         output = await self._aoutput(value, config, kwargs)
         if isinstance(output, Runnable):
-            return await output.ainvoke(value)
+            token = enter_route(config)
+            try:
+                return await output.ainvoke(value)
+            finally:
+                leave_route(token)
         return output
 
     async def _astream_value(
         self, value: Any, config: RunnableConfig, run: Any, **kwargs: Any
     ) -> Any:
         output = await self._aoutput(value, config, kwargs)
-        # The child config is in the context: the nested run streams one level deeper.
-        return Streamed(output.astream(value)) if isinstance(output, Runnable) else output
+        if not isinstance(output, Runnable):
+            return output
+        # This body runs in the stream's private context, where the count may stay set.
+        enter_route(config)
+        return Streamed(output.astream(value))
 
     def _hops_only(self) -> bool:
         # A sync function runs on a worker thread; what it returns (even a runnable) is
@@ -244,6 +256,7 @@ class RunnableLambda(Runnable[In, Out], Generic[In, Out]):
             return
         output = self._call_sync(value, config, kwargs)
         if isinstance(output, Runnable):
+            enter_route(config)  # a transform body runs in its run's private context
             yield from output.stream(value)
         else:
             yield output
@@ -273,6 +286,7 @@ class RunnableLambda(Runnable[In, Out], Generic[In, Out]):
             return
         output = await self._aoutput(value, config, kwargs)
         if isinstance(output, Runnable):
+            enter_route(config)  # a transform body runs in its run's private context
             async for chunk in output.astream(value):
                 yield chunk
         else:

@@ -1,4 +1,4 @@
-"""Running a runnable's body as a traced run: config for children, callbacks, depth.
+"""Running a runnable's body as a traced run: config for children, callbacks, routing depth.
 
 Without any callback handler nothing is traced: no manager, no run id, only two
 context variables set for the duration of the call.
@@ -7,7 +7,7 @@ context variables set for the duration of the call.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextvars import ContextVar, copy_context
+from contextvars import ContextVar, Token, copy_context
 from typing import Any, Protocol, TypeVar, cast
 
 from linguafranca.callbacks import AsyncCallbackManagerForChainRun, StreamingCallbackHandler
@@ -36,28 +36,43 @@ class _Named(Protocol):
     def get_name(self, suffix: str | None = None, *, name: str | None = None) -> str: ...
 
 
-_depth: ContextVar[int] = ContextVar("linguafranca_run_depth", default=0)
+_depth: ContextVar[int] = ContextVar("linguafranca_routing_depth", default=0)
+"""How many runnables returned by functions are running, one inside the other."""
 
 
 class RecursionLimitError(RecursionError):
-    """Runs were nested deeper than ``config["recursion_limit"]``."""
+    """Functions returned runnables to run more than ``config["recursion_limit"]`` deep."""
 
     def __init__(self, limit: int) -> None:
         super().__init__(
-            f"Recursion limit of {limit} reached: runs are nested more than {limit} deep. "
-            "If this depth is expected, raise the limit with "
-            "config={'recursion_limit': N}; otherwise look for a runnable that calls "
-            "itself without end."
+            f"Recursion limit of {limit} reached: functions returned runnables to run "
+            f"(routing) more than {limit} levels deep. If this depth is expected, raise the "
+            "limit with config={'recursion_limit': N}; otherwise look for a function that "
+            "routes back to itself without end."
         )
         self.limit = limit
 
 
-def _enter_depth(config: RunnableConfig) -> int:
+def enter_route(config: RunnableConfig) -> Token[int]:
+    """Count one level of routing: a function returned a runnable, which now runs.
+
+    As in the reference, only routing counts against ``recursion_limit`` (plain nesting
+    is bounded by Python's own recursion limit). Returns the token that undoes the count;
+    a body running in a private context (streaming) may leave it set.
+
+    Raises:
+        RecursionLimitError: when the routing would go deeper than the limit.
+    """
     depth = _depth.get() + 1
     limit = config.get("recursion_limit", DEFAULT_RECURSION_LIMIT)
     if depth > limit:
         raise RecursionLimitError(limit)
-    return depth
+    return _depth.set(depth)
+
+
+def leave_route(token: Token[int]) -> None:
+    """Undo :func:`enter_route`."""
+    _depth.reset(token)
 
 
 def _child_config(config: RunnableConfig) -> RunnableConfig:
@@ -68,11 +83,6 @@ def _child_config(config: RunnableConfig) -> RunnableConfig:
         child.pop("run_id", None)
         return cast(RunnableConfig, child)
     return config
-
-
-def _set_context(config: RunnableConfig, depth: int) -> None:
-    var_child_runnable_config.set(config)
-    _depth.set(depth)
 
 
 def _start_kwargs(runnable: _Named, config: RunnableConfig, run_type: str | None) -> Any:
@@ -93,26 +103,23 @@ def call_with_config(
 ) -> Out:
     """Run ``func(input, child_config, run_manager, **kwargs)`` as a run of ``runnable``."""
     config = merged_config(config)
-    depth = _enter_depth(config)
     manager = get_callback_manager_for_config(config)
     if manager is None:
         child = _child_config(config)
-        token, depth_token = var_child_runnable_config.set(child), _depth.set(depth)
+        token = var_child_runnable_config.set(child)
         try:
             return func(input, child, None, **kwargs)
         finally:
-            _depth.reset(depth_token)
             var_child_runnable_config.reset(token)
     run = manager.on_chain_start(None, input, **_start_kwargs(runnable, config, run_type))
     child = patch_config(config, callbacks=run.get_child())
-    token, depth_token = var_child_runnable_config.set(child), _depth.set(depth)
+    token = var_child_runnable_config.set(child)
     try:
         output = func(input, child, run, **kwargs)
     except BaseException as error:
         run.on_chain_error(error)
         raise
     finally:
-        _depth.reset(depth_token)
         var_child_runnable_config.reset(token)
     run.on_chain_end(output)
     return output
@@ -128,26 +135,23 @@ async def acall_with_config(
 ) -> Out:
     """Async twin of :func:`call_with_config` (``func`` returns an awaitable)."""
     config = merged_config(config)
-    depth = _enter_depth(config)
     manager = get_async_callback_manager_for_config(config)
     if manager is None:
         child = _child_config(config)
-        token, depth_token = var_child_runnable_config.set(child), _depth.set(depth)
+        token = var_child_runnable_config.set(child)
         try:
             return await func(input, child, None, **kwargs)
         finally:
-            _depth.reset(depth_token)
             var_child_runnable_config.reset(token)
     run = await manager.on_chain_start(None, input, **_start_kwargs(runnable, config, run_type))
     child = patch_config(config, callbacks=run.get_child())
-    token, depth_token = var_child_runnable_config.set(child), _depth.set(depth)
+    token = var_child_runnable_config.set(child)
     try:
         output = await func(input, child, run, **kwargs)
     except BaseException as error:
         await run.on_chain_error(error)
         raise
     finally:
-        _depth.reset(depth_token)
         var_child_runnable_config.reset(token)
     await run.on_chain_end(output)
     return output
@@ -187,12 +191,11 @@ def transform_with_config(
     so nothing leaks into the consumer's context between chunks.
     """
     config = merged_config(config)
-    depth = _enter_depth(config)
     manager = get_callback_manager_for_config(config)
     ctx = copy_context()
     if manager is None:
         child = _child_config(config)
-        ctx.run(_set_context, child, depth)
+        ctx.run(var_child_runnable_config.set, child)
         iterator = ctx.run(transformer, inputs, child, None, **kwargs)
         try:
             while True:
@@ -213,7 +216,7 @@ def transform_with_config(
         inputs = _tee(next(inputs, _END), inputs, seen_input)
     run = manager.on_chain_start(None, known_input, **_start_kwargs(runnable, config, run_type))
     child = patch_config(config, callbacks=run.get_child())
-    ctx.run(_set_context, child, depth)
+    ctx.run(var_child_runnable_config.set, child)
     iterator = ctx.run(transformer, inputs, child, run, **kwargs)
     for handler in run.handlers:
         if isinstance(handler, StreamingCallbackHandler):
@@ -248,7 +251,6 @@ async def atransform_with_config(
 ) -> AsyncIterator[Out]:
     """Async twin of :func:`transform_with_config`."""
     config = merged_config(config)
-    depth = _enter_depth(config)
     manager = get_async_callback_manager_for_config(config)
     ctx = copy_context()
     run: AsyncCallbackManagerForChainRun | None = None
@@ -265,7 +267,7 @@ async def atransform_with_config(
             None, known_input, **_start_kwargs(runnable, config, run_type)
         )
         child = patch_config(config, callbacks=run.get_child())
-    ctx.run(_set_context, child, depth)
+    ctx.run(var_child_runnable_config.set, child)
     iterator = ctx.run(transformer, inputs, child, run, **kwargs)
     if run is not None:
         for handler in run.handlers:
@@ -322,11 +324,10 @@ async def astream_value_with_config(
         async for chunk in traced():
             yield chunk
         return
-    depth = _enter_depth(merged)
     child = _child_config(merged)
     # Like atransform_with_config: the body runs in a private copy of the context.
     ctx = copy_context()
-    ctx.run(_set_context, child, depth)
+    ctx.run(var_child_runnable_config.set, child)
     output = await run_coroutine_in_context(ctx, ctx.run(func, input, child, None, **kwargs))
     if not isinstance(output, Streamed):
         yield output

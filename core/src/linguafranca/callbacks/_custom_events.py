@@ -2,15 +2,35 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from linguafranca.callbacks import BaseCallbackManager
 from linguafranca.callbacks._dispatch import ahandle_event, handle_event
-from linguafranca.runnables._config import RunnableConfig, merged_config
+from linguafranca.callbacks._manager_base import BaseCallbackManager
+
+ConfigReader = Callable[[Any], Mapping[str, Any]]
 
 
-def _target(config: RunnableConfig | None) -> BaseCallbackManager | None:
-    callbacks = merged_config(config).get("callbacks")
+def _outside_any_run(config: Any) -> Mapping[str, Any]:
+    return config or {}
+
+
+_read_config: ConfigReader = _outside_any_run
+
+
+def set_config_reader(reader: ConfigReader) -> None:
+    """Set how the enclosing run's config is found (``linguafranca.runnables`` does).
+
+    Callbacks sit below runnables in the layers, so the runnables package, which owns
+    the run's config, hands its reader down when it is imported. Until then no run can
+    be in progress, and only an explicit ``config`` is looked at.
+    """
+    global _read_config
+    _read_config = reader
+
+
+def _target(config: Mapping[str, Any] | None) -> BaseCallbackManager | None:
+    callbacks = _read_config(config).get("callbacks")
     if isinstance(callbacks, BaseCallbackManager) and callbacks.handlers:
         return callbacks
     if callbacks:  # a list of handlers outside any run
@@ -21,7 +41,7 @@ def _target(config: RunnableConfig | None) -> BaseCallbackManager | None:
     return None
 
 
-def dispatch_custom_event(name: str, data: Any, *, config: RunnableConfig | None = None) -> None:
+def dispatch_custom_event(name: str, data: Any, *, config: Mapping[str, Any] | None = None) -> None:
     """Send ``on_custom_event(name, data)`` to the handlers of the enclosing run.
 
     Does nothing when no handler listens. ``astream_events`` turns it into an
@@ -49,7 +69,7 @@ def dispatch_custom_event(name: str, data: Any, *, config: RunnableConfig | None
 
 
 async def adispatch_custom_event(
-    name: str, data: Any, *, config: RunnableConfig | None = None
+    name: str, data: Any, *, config: Mapping[str, Any] | None = None
 ) -> None:
     """Async :func:`dispatch_custom_event` (async handlers are awaited)."""
     manager = _target(config)
