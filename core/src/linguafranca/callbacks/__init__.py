@@ -55,6 +55,7 @@ from linguafranca.callbacks._manager_base import (
     Callbacks,
     has_streaming_consumer,
 )
+from linguafranca.callbacks._stdout import StdOutCallbackHandler, StreamingStdOutCallbackHandler
 from linguafranca.callbacks._usage import (
     UsageMetadataCallbackHandler,
     get_usage_metadata_callback,
@@ -78,7 +79,9 @@ __all__ = [
     "Callbacks",
     "ParentRunManager",
     "RunManager",
+    "StdOutCallbackHandler",
     "StreamingCallbackHandler",
+    "StreamingStdOutCallbackHandler",
     "UsageMetadataCallbackHandler",
     "adispatch_custom_event",
     "dispatch_custom_event",
