@@ -12,6 +12,8 @@ from linguafranca.callbacks import adispatch_custom_event, dispatch_custom_event
 from linguafranca.runnables._aggregate import Aggregator
 from linguafranca.runnables._base import Runnable, coerce_to_runnable
 from linguafranca.runnables._binding import RunnableBinding
+from linguafranca.runnables._branch import RunnableBranch
+from linguafranca.runnables._chain_decorator import chain
 from linguafranca.runnables._config import (
     DEFAULT_RECURSION_LIMIT,
     RunnableConfig,
@@ -32,6 +34,7 @@ from linguafranca.runnables._configurable import (
 )
 from linguafranca.runnables._events import EventData, StreamEvent
 from linguafranca.runnables._fallbacks import RunnableWithFallbacks
+from linguafranca.runnables._generator import RunnableGenerator
 from linguafranca.runnables._lambda import RunnableLambda
 from linguafranca.runnables._log import RunLog, RunLogPatch
 from linguafranca.runnables._parallel import RunnableMap, RunnableParallel
@@ -60,9 +63,11 @@ __all__ = [
     "Runnable",
     "RunnableAssign",
     "RunnableBinding",
+    "RunnableBranch",
     "RunnableConfig",
     "RunnableConfigurableAlternatives",
     "RunnableConfigurableFields",
+    "RunnableGenerator",
     "RunnableLambda",
     "RunnableMap",
     "RunnableParallel",
@@ -76,6 +81,7 @@ __all__ = [
     "adispatch_custom_event",
     "atransform_with_config",
     "call_with_config",
+    "chain",
     "coerce_to_runnable",
     "dispatch_custom_event",
     "ensure_config",
