@@ -109,8 +109,18 @@ async def test_abatch_without_limit_runs_everything_at_once():
 
 
 def test_batch_as_completed_yields_in_completion_order_with_input_indices():
+    # Each call starts its wait when the one due before it has finished (not at a fixed
+    # time), so a loaded machine cannot reorder them. The consumer's thread may run a
+    # call itself, so the order must not depend on what the consumer has received.
+    finished = {x: threading.Event() for x in (1, 3, 5)}
+    after: dict[int, int | None] = {1: None, 3: 1, 5: 3}
+
     def wait(x):
-        time.sleep(x / 100)
+        before = after[x]
+        if before is not None:
+            assert finished[before].wait(timeout=10)
+            time.sleep(0.05)
+        finished[x].set()
         return x
 
     inputs = [5, 1, 3]

@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 import queue
 import threading
+from collections import deque
 from collections.abc import AsyncIterator, Iterator, Mapping
 from contextvars import copy_context
 from typing import Any
 
 from linguafranca.callbacks import AsyncCallbackManagerForChainRun, CallbackManagerForChainRun
-from linguafranca.runnables._aggregate import Aggregator
 from linguafranca.runnables._base import Runnable, coerce_to_runnable
 from linguafranca.runnables._config import RunnableConfig, patch_config
 from linguafranca.runnables._run import (
@@ -26,6 +26,94 @@ _DONE = object()
 
 async def _one(value: Any) -> AsyncIterator[Any]:
     yield value
+
+
+async def _anext(stream: AsyncIterator[Any]) -> Any:
+    try:
+        return await stream.__anext__()
+    except StopAsyncIteration:
+        return _DONE
+
+
+class _Tee:
+    """Copies of one iterator for several consumers (threads), read lazily, in step.
+
+    The branch that needs an item no other branch has read yet pulls it from the source
+    (under a lock) and leaves a copy for each other branch.
+    """
+
+    def __init__(self, source: Iterator[Any], count: int) -> None:
+        self._source = source
+        self._buffers: list[deque[Any]] = [deque() for _ in range(count)]
+        self._lock = threading.Lock()
+        self._ended = False
+        self._error: BaseException | None = None
+
+    def branch(self, index: int) -> Iterator[Any]:
+        """The ``index``-th copy."""
+        buffer = self._buffers[index]
+        while True:
+            if not buffer:
+                with self._lock:
+                    if not buffer and not self._pull():
+                        return
+            yield buffer.popleft()
+
+    def _pull(self) -> bool:
+        # Whether an item was added to every buffer (False: the source is done).
+        if self._error is not None:
+            raise self._error
+        if self._ended:
+            return False
+        try:
+            item = next(self._source)
+        except StopIteration:
+            self._ended = True
+            return False
+        except BaseException as error:
+            self._error = error
+            raise
+        for buffer in self._buffers:
+            buffer.append(item)
+        return True
+
+
+class _ATee:
+    """Async :class:`_Tee` (branches consumed by tasks of one event loop)."""
+
+    def __init__(self, source: AsyncIterator[Any], count: int) -> None:
+        self._source = source
+        self._buffers: list[deque[Any]] = [deque() for _ in range(count)]
+        self._lock = asyncio.Lock()
+        self._ended = False
+        self._error: BaseException | None = None
+
+    async def branch(self, index: int) -> AsyncIterator[Any]:
+        """The ``index``-th copy."""
+        buffer = self._buffers[index]
+        while True:
+            if not buffer:
+                async with self._lock:
+                    if not buffer and not await self._pull():
+                        return
+            yield buffer.popleft()
+
+    async def _pull(self) -> bool:
+        if self._error is not None:
+            raise self._error
+        if self._ended:
+            return False
+        try:
+            item = await self._source.__anext__()
+        except StopAsyncIteration:
+            self._ended = True
+            return False
+        except BaseException as error:
+            self._error = error
+            raise
+        for buffer in self._buffers:
+            buffer.append(item)
+        return True
 
 
 class RunnableParallel(Runnable[Any, dict[str, Any]]):
@@ -104,17 +192,26 @@ class RunnableParallel(Runnable[Any, dict[str, Any]]):
     def _transform(
         self, inputs: Iterator[Any], config: RunnableConfig, run: CallbackManagerForChainRun | None
     ) -> Iterator[dict[str, Any]]:
-        folded = Aggregator()
-        for chunk in inputs:
-            folded.add(chunk)
-        value = folded.result()
+        steps = self.steps__
+        if len(steps) == 1:  # nothing to run alongside: stream it here, no thread
+            ((key, step),) = steps.items()
+            only = step.transform(inputs, self._config_for(config, run, key))
+            try:
+                for chunk in only:
+                    yield {key: chunk}
+            finally:
+                close = getattr(only, "close", None)
+                if close is not None:
+                    close()
+            return
+        branches = _Tee(inputs, len(steps))
         chunks: queue.SimpleQueue[tuple[str, Any, BaseException | None]] = queue.SimpleQueue()
         stop = threading.Event()
         ctx = copy_context()
 
-        def pump(key: str, step: Runnable[Any, Any]) -> None:
+        def pump(key: str, step: Runnable[Any, Any], branch: Iterator[Any]) -> None:
             try:
-                for chunk in step.stream(value, self._config_for(config, run, key)):
+                for chunk in step.transform(branch, self._config_for(config, run, key)):
                     if stop.is_set():
                         break
                     chunks.put((key, chunk, None))
@@ -123,9 +220,9 @@ class RunnableParallel(Runnable[Any, dict[str, Any]]):
                 return
             chunks.put((key, _DONE, None))
 
-        for key, step in self.steps__.items():
-            submit(ctx.copy().run, pump, key, step)
-        running = len(self.steps__)
+        for index, (key, step) in enumerate(steps.items()):
+            submit(ctx.copy().run, pump, key, step, branches.branch(index))
+        running = len(steps)
         try:
             while running:
                 key, chunk, error = chunks.get()
@@ -144,36 +241,47 @@ class RunnableParallel(Runnable[Any, dict[str, Any]]):
         config: RunnableConfig,
         run: AsyncCallbackManagerForChainRun | None,
     ) -> AsyncIterator[dict[str, Any]]:
-        folded = Aggregator()
-        async for chunk in inputs:
-            folded.add(chunk)
-        value = folded.result()
-        chunks: asyncio.Queue[tuple[str, Any, Exception | None]] = asyncio.Queue()
-
-        async def pump(key: str, step: Runnable[Any, Any]) -> None:
+        steps = self.steps__
+        if len(steps) == 1:
+            ((key, step),) = steps.items()
+            only = step.atransform(inputs, self._config_for(config, run, key))
             try:
-                async for chunk in step.astream(value, self._config_for(config, run, key)):
-                    chunks.put_nowait((key, chunk, None))
-            except Exception as error:  # handed to the consumer
-                chunks.put_nowait((key, _DONE, error))
-                return
-            chunks.put_nowait((key, _DONE, None))
-
-        tasks = [asyncio.ensure_future(pump(key, step)) for key, step in self.steps__.items()]
-        running = len(tasks)
-        try:
-            while running:
-                key, chunk, error = await chunks.get()
-                if error is not None:
-                    raise error
-                if chunk is _DONE:
-                    running -= 1
-                else:
+                async for chunk in only:
                     yield {key: chunk}
+            finally:
+                aclose = getattr(only, "aclose", None)
+                if aclose is not None:
+                    await aclose()
+            return
+        keys = list(steps)
+        branches = _ATee(inputs, len(steps))
+        streams = [
+            step.atransform(branches.branch(index), self._config_for(config, run, key))
+            for index, (key, step) in enumerate(steps.items())
+        ]
+        # One pending ``__anext__`` per step: a step resumes only once its last chunk was
+        # taken, so chunks (and their events) reach the consumer as each is produced.
+        pending = {
+            asyncio.ensure_future(_anext(stream)): index for index, stream in enumerate(streams)
+        }
+        try:
+            while pending:
+                done, _ = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+                for task in sorted(done, key=pending.__getitem__):
+                    index = pending.pop(task)
+                    chunk = task.result()
+                    if chunk is _DONE:
+                        continue
+                    pending[asyncio.ensure_future(_anext(streams[index]))] = index
+                    yield {keys[index]: chunk}
         finally:
-            for task in tasks:
+            for task in pending:
                 task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            await asyncio.gather(*pending, return_exceptions=True)
+            for stream in streams:
+                aclose = getattr(stream, "aclose", None)
+                if aclose is not None:
+                    await aclose()
 
     def transform(
         self, input: Iterator[Any], config: RunnableConfig | None = None, **kwargs: Any
