@@ -38,7 +38,11 @@ from linguafranca.runnables._generator import RunnableGenerator
 from linguafranca.runnables._lambda import RunnableLambda
 from linguafranca.runnables._log import RunLog, RunLogPatch
 from linguafranca.runnables._parallel import RunnableMap, RunnableParallel
-from linguafranca.runnables._passthrough import RunnableAssign, RunnablePassthrough
+from linguafranca.runnables._passthrough import (
+    AssignInputError,
+    RunnableAssign,
+    RunnablePassthrough,
+)
 from linguafranca.runnables._retry import RetryState, RunnableRetry
 from linguafranca.runnables._run import (
     RecursionLimitError,
@@ -52,6 +56,7 @@ from linguafranca.runnables._serializable import RunnableSerializable
 
 __all__ = [
     "Aggregator",
+    "AssignInputError",
     "ConfigurableField",
     "DEFAULT_RECURSION_LIMIT",
     "DynamicRunnable",
