@@ -70,7 +70,10 @@ def test_assign_several_keys_stream_each_key_once():
     def letters(d: dict[str, Any]) -> Any:
         yield from d["t"]
 
-    assign = RunnablePassthrough.assign(n=lambda d: len(d["t"]), up=letters, k=lambda d: "K")
+    # RunnableLambda: a bare generator function would get the stream of input chunks.
+    assign = RunnablePassthrough.assign(
+        n=lambda d: len(d["t"]), up=RunnableLambda(letters), k=lambda d: "K"
+    )
     chunks = list(assign.stream({"t": "ab", "z": 0}))
     assert chunks[0] == {"t": "ab", "z": 0}
     # The keys run concurrently: compare the rest without order, per key in order.
@@ -95,7 +98,7 @@ async def test_assign_several_keys_astream_folds_to_ainvoke():
         for ch in d["t"]:
             yield ch
 
-    assign = RunnablePassthrough.assign(up=letters, n=lambda d: len(d["t"]))
+    assign = RunnablePassthrough.assign(up=RunnableLambda(letters), n=lambda d: len(d["t"]))
     chunks = [c async for c in assign.astream({"t": "xyz"})]
     assert chunks[0] == {"t": "xyz"}
     assert len(chunks) == 5

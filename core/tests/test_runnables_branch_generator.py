@@ -6,10 +6,15 @@ from typing import Any, cast
 import pytest
 
 from linguafranca.callbacks import BaseCallbackHandler
-from linguafranca.runnables import RunnableConfig, RunnableLambda, RunnableParallel
+from linguafranca.runnables import (
+    RunnableConfig,
+    RunnableLambda,
+    RunnableParallel,
+    coerce_to_runnable,
+)
 from linguafranca.runnables._branch import RunnableBranch
 from linguafranca.runnables._chain_decorator import chain
-from linguafranca.runnables._generator import RunnableGenerator, coerce_with_generators
+from linguafranca.runnables._generator import RunnableGenerator
 
 
 class Recorder(BaseCallbackHandler):
@@ -514,12 +519,20 @@ def test_generator_equality_and_callable_objects():
     assert gen.invoke(2) == 4
 
 
-def test_coerce_with_generators():
-    assert isinstance(coerce_with_generators(upper_each), RunnableGenerator)
-    assert isinstance(coerce_with_generators(aupper_each), RunnableGenerator)
-    assert isinstance(coerce_with_generators(lambda x: x), RunnableLambda)
+def test_composition_turns_generator_functions_into_generators():
+    assert isinstance(coerce_to_runnable(upper_each), RunnableGenerator)
+    assert isinstance(coerce_to_runnable(aupper_each), RunnableGenerator)
+    assert isinstance(coerce_to_runnable(lambda x: x), RunnableLambda)
     with pytest.raises(TypeError):
-        coerce_with_generators(3)
+        coerce_to_runnable(3)
+
+    # Piped in, a generator function transforms the chunks; it does not get their sum.
+    def words(text: str) -> Iterator[str]:
+        yield from text.split()
+
+    piped = RunnableLambda(words) | upper_each
+    assert isinstance(piped.last, RunnableGenerator)
+    assert list(piped.stream("hi yo")) == ["HI", "!", "YO", "!"]
 
 
 def test_generator_callbacks_report_streamed_input():

@@ -32,10 +32,12 @@ from linguafranca.runnables._configurable import (
     RunnableConfigurableAlternatives,
     RunnableConfigurableFields,
 )
+from linguafranca.runnables._each import RunnableEach
 from linguafranca.runnables._events import EventData, StreamEvent
 from linguafranca.runnables._fallbacks import RunnableWithFallbacks
 from linguafranca.runnables._generator import RunnableGenerator
 from linguafranca.runnables._lambda import RunnableLambda
+from linguafranca.runnables._listeners import Run
 from linguafranca.runnables._log import RunLog, RunLogPatch
 from linguafranca.runnables._parallel import RunnableMap, RunnableParallel
 from linguafranca.runnables._passthrough import (
@@ -43,6 +45,7 @@ from linguafranca.runnables._passthrough import (
     RunnableAssign,
     RunnablePassthrough,
 )
+from linguafranca.runnables._pick import PickInputError, RunnablePick
 from linguafranca.runnables._retry import RetryState, RunnableRetry
 from linguafranca.runnables._run import (
     RecursionLimitError,
@@ -61,8 +64,10 @@ __all__ = [
     "DEFAULT_RECURSION_LIMIT",
     "DynamicRunnable",
     "EventData",
+    "PickInputError",
     "RecursionLimitError",
     "RetryState",
+    "Run",
     "RunLog",
     "RunLogPatch",
     "Runnable",
@@ -72,11 +77,13 @@ __all__ = [
     "RunnableConfig",
     "RunnableConfigurableAlternatives",
     "RunnableConfigurableFields",
+    "RunnableEach",
     "RunnableGenerator",
     "RunnableLambda",
     "RunnableMap",
     "RunnableParallel",
     "RunnablePassthrough",
+    "RunnablePick",
     "RunnableRetry",
     "RunnableSequence",
     "RunnableSerializable",

@@ -24,6 +24,7 @@ from linguafranca.runnables._log import RunLog, RunLogPatch, astream_log
 Input = TypeVar("Input", contravariant=True, default=Any)
 Output = TypeVar("Output", covariant=True, default=Any)
 Other = TypeVar("Other")
+Other2 = TypeVar("Other2")
 
 Configs = RunnableConfig | Sequence[RunnableConfig] | None
 
@@ -354,6 +355,16 @@ class Runnable(ABC, Generic[Input, Output]):
 
     @overload
     def __or__(
+        self, other: Callable[[Iterator[Any]], Iterator[Other]]
+    ) -> RunnableSequence[Input, Other]: ...
+
+    @overload
+    def __or__(
+        self, other: Callable[[AsyncIterator[Any]], AsyncIterator[Other]]
+    ) -> RunnableSequence[Input, Other]: ...
+
+    @overload
+    def __or__(
         self, other: Callable[[Any], Awaitable[Other]]
     ) -> RunnableSequence[Input, Other]: ...
 
@@ -432,15 +443,93 @@ class Runnable(ABC, Generic[Input, Output]):
             exception_key=exception_key,
         )
 
+    def pick(self, keys: str | list[str]) -> RunnableSequence[Input, Any]:
+        """A sequence picking ``keys`` from this runnable's dict output (``RunnablePick``).
+
+        One key gives its value; a list gives a dict of those present (None if none is).
+        """
+        return self | RunnablePick(keys)
+
+    def assign(self, **kwargs: Any) -> Runnable[Any, dict[str, Any]]:
+        """A sequence adding ``{key: value(output)}`` to this runnable's dict output.
+
+        Each value (a runnable, function or dict of them) gets the whole output dict.
+        """
+        return self | RunnableAssign(RunnableParallel(kwargs))
+
+    def map(self) -> RunnableEach[Input, Output]:
+        """A runnable calling this one on each item of a list (``RunnableEach``)."""
+        return RunnableEach(bound=self)
+
+    @overload
+    def with_types(
+        self, *, input_type: None = None, output_type: None = None
+    ) -> RunnableBinding[Input, Output]: ...
+
+    @overload
+    def with_types(
+        self, *, input_type: type[Other], output_type: None = None
+    ) -> RunnableBinding[Other, Output]: ...
+
+    @overload
+    def with_types(
+        self, *, input_type: None = None, output_type: type[Other]
+    ) -> RunnableBinding[Input, Other]: ...
+
+    @overload
+    def with_types(
+        self, *, input_type: type[Other], output_type: type[Other2]
+    ) -> RunnableBinding[Other, Other2]: ...
+
+    def with_types(
+        self, *, input_type: Any = None, output_type: Any = None
+    ) -> RunnableBinding[Any, Any]:
+        """This runnable with declared ``InputType`` / ``OutputType`` (others unchanged)."""
+        return TypedBinding(bound=self, input_type=input_type, output_type=output_type)
+
+    def with_listeners(
+        self,
+        *,
+        on_start: Listener | None = None,
+        on_end: Listener | None = None,
+        on_error: Listener | None = None,
+    ) -> Runnable[Input, Output]:
+        """This runnable calling ``listener(run)`` when each of its runs starts, ends or fails.
+
+        ``run`` is a ``Run`` (id, name, run_type, inputs, outputs, error, start and end
+        times, tags, metadata, parent_run_id); a listener with a ``config`` parameter
+        also gets the call's config. Runs nested inside do not call the listeners.
+        """
+        return ListenersBinding(
+            bound=self, listeners=Listeners.of(on_start, on_end, on_error, is_async=False)
+        )
+
+    def with_alisteners(
+        self,
+        *,
+        on_start: AsyncListener | None = None,
+        on_end: AsyncListener | None = None,
+        on_error: AsyncListener | None = None,
+    ) -> Runnable[Input, Output]:
+        """Like :meth:`with_listeners`, with async listeners (awaited in turn)."""
+        return ListenersBinding(
+            bound=self, listeners=Listeners.of(on_start, on_end, on_error, is_async=True)
+        )
+
 
 def coerce_to_runnable(thing: Any) -> Runnable[Any, Any]:
     """A runnable from a runnable, a function (``RunnableLambda``) or a dict (``RunnableParallel``).
+
+    As in the reference, a generator function becomes a ``RunnableGenerator``: it
+    receives the stream of input chunks (``RunnableLambda`` would give it their sum).
 
     Raises:
         TypeError: for anything else.
     """
     if isinstance(thing, Runnable):
         return thing
+    if is_sync_generator(thing) or is_async_generator(thing):
+        return RunnableGenerator(thing)
     if callable(thing):
         return RunnableLambda(thing)
     if isinstance(thing, Mapping):
@@ -453,8 +542,23 @@ def coerce_to_runnable(thing: Any) -> Runnable[Any, Any]:
 # Runnable's methods build these classes and these classes subclass Runnable: the two
 # are mutually recursive by design, so the imports come after the class definition.
 from linguafranca.runnables._binding import RunnableBinding  # noqa: E402
+from linguafranca.runnables._each import RunnableEach  # noqa: E402
 from linguafranca.runnables._fallbacks import RunnableWithFallbacks  # noqa: E402
+from linguafranca.runnables._generator import (  # noqa: E402
+    RunnableGenerator,
+    is_async_generator,
+    is_sync_generator,
+)
 from linguafranca.runnables._lambda import RunnableLambda  # noqa: E402
+from linguafranca.runnables._listeners import (  # noqa: E402
+    AsyncListener,
+    Listener,
+    Listeners,
+    ListenersBinding,
+)
 from linguafranca.runnables._parallel import RunnableParallel  # noqa: E402
+from linguafranca.runnables._passthrough import RunnableAssign  # noqa: E402
+from linguafranca.runnables._pick import RunnablePick  # noqa: E402
 from linguafranca.runnables._retry import RunnableRetry  # noqa: E402
 from linguafranca.runnables._sequence import RunnableSequence  # noqa: E402
+from linguafranca.runnables._typed import TypedBinding  # noqa: E402

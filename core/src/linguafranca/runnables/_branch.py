@@ -9,9 +9,8 @@ from typing_extensions import TypeVar
 
 from linguafranca.callbacks import AsyncCallbackManagerForChainRun, CallbackManagerForChainRun
 from linguafranca.runnables._aggregate import Aggregator
-from linguafranca.runnables._base import Runnable
+from linguafranca.runnables._base import Runnable, coerce_to_runnable
 from linguafranca.runnables._config import RunnableConfig, patch_config, run_in_executor
-from linguafranca.runnables._generator import coerce_with_generators
 from linguafranca.runnables._run import (
     acall_with_config,
     atransform_with_config,
@@ -35,7 +34,7 @@ def _coerce(thing: Any, what: str) -> Runnable[Any, Any]:
             f"RunnableBranch: {what} must be a Runnable, a callable or a dict, "
             f"got {type(thing).__name__}."
         )
-    return coerce_with_generators(thing)
+    return coerce_to_runnable(thing)
 
 
 def _child(config: RunnableConfig, run: _Run, tag: str) -> RunnableConfig | None:

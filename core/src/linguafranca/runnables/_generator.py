@@ -11,7 +11,7 @@ from typing import Any, Generic, overload
 from typing_extensions import TypeVar
 
 from linguafranca.runnables._aggregate import Aggregator
-from linguafranca.runnables._base import Runnable, coerce_to_runnable
+from linguafranca.runnables._base import Runnable
 from linguafranca.runnables._config import RunnableConfig, ensure_config, run_in_executor
 from linguafranca.runnables._run import atransform_with_config, transform_with_config
 
@@ -44,17 +44,6 @@ def is_async_generator(func: Any) -> bool:
         and not inspect.isroutine(func)
         and inspect.isasyncgenfunction(type(func).__call__)
     )
-
-
-def coerce_with_generators(thing: Any) -> Runnable[Any, Any]:
-    """Like ``coerce_to_runnable``, but a generator function becomes a RunnableGenerator.
-
-    This is how the reference coerces the parts of a composition: a generator function
-    given where a runnable is expected transforms the stream of input chunks.
-    """
-    if is_sync_generator(thing) or is_async_generator(thing):
-        return RunnableGenerator(thing)
-    return coerce_to_runnable(thing)
 
 
 async def _one(value: Any) -> AsyncIterator[Any]:
