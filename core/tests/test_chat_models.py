@@ -45,6 +45,7 @@ class Recorder(BaseCallbackHandler):
         self.tokens = []
         self.results = []
         self.errors = []
+        self.error_responses: list[LLMResult] = []
 
     def on_chat_model_start(self, serialized, messages, **kwargs):
         self.counts["start"] += 1
@@ -61,6 +62,7 @@ class Recorder(BaseCallbackHandler):
     def on_llm_error(self, error, **kwargs):
         self.counts["error"] += 1
         self.errors.append(error)
+        self.error_responses.append(kwargs["response"])
 
 
 class Echo(BaseChatModel):
@@ -398,6 +400,34 @@ def test_errors_are_reported_with_on_llm_error(kind):
         else:
             list(model.stream("a", config={"callbacks": [recorder]}))
     assert recorder.counts == {"start": 1, "error": 1}
+
+
+class CutStream(StreamingEcho):
+    """Streams two words, then the connection drops."""
+
+    def _stream(self, messages, stop=None, run_manager=None, **kwargs):
+        yield ChatGenerationChunk(message=AIMessageChunk(content="half"))
+        yield ChatGenerationChunk(message=AIMessageChunk(content=" way"))
+        raise ConnectionError("dropped")
+
+
+def test_on_llm_error_gets_what_was_produced_as_response():
+    recorder = Recorder()
+    with pytest.raises(ConnectionError):
+        list(CutStream().stream("a", config={"callbacks": [recorder]}))
+    (partial,) = recorder.error_responses
+    assert [[g.text for g in gens] for gens in partial.generations] == [["half way"]]
+    with pytest.raises(RuntimeError):
+        Echo(fail=True).invoke("a", config={"callbacks": [recorder]})
+    assert recorder.error_responses[-1].generations == []
+
+
+async def test_on_llm_error_gets_the_partial_response_in_async_streams():
+    recorder = Recorder()
+    with pytest.raises(ConnectionError):
+        [c async for c in CutStream().astream("a", config={"callbacks": [recorder]})]
+    (partial,) = recorder.error_responses
+    assert [[g.text for g in gens] for gens in partial.generations] == [["half way"]]
 
 
 async def test_async_errors_are_reported():

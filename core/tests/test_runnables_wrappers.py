@@ -428,3 +428,25 @@ def test_methods_that_build_no_runnable_are_plain() -> None:
     assert bound.model_dump() == model.model_dump()
     assert type(bound.model_copy()) is ScriptedFakeChatModel  # not the bound object: as is
     assert bound.model == "fake-model"  # plain attributes are read through
+
+
+def test_fallbacks_forward_methods_that_build_runnables():
+    class Down(ScriptedFakeChatModel):
+        def _generate(self, *args: Any, **kwargs: Any) -> Any:
+            raise ConnectionError("primary down")
+
+    def get_weather(location: str) -> str:
+        """Weather at a place."""
+        return "sunny"
+
+    model = Down(model="primary").with_fallbacks([ScriptedFakeChatModel(model="backup")])
+    assert model.model == "primary"  # plain attributes read through to the primary
+    with_tools = model.bind_tools([get_weather])
+    assert isinstance(with_tools, RunnableWithFallbacks)
+    assert with_tools.fallbacks[0] is not model.fallbacks[0]  # the backup got the tools too
+    message = with_tools.invoke("Weather in Boston?")
+    assert [call["name"] for call in message.tool_calls] == ["get_weather"]
+    with pytest.raises(AttributeError):
+        _ = model.no_such_method
+    with pytest.raises(AttributeError):
+        _ = model._private_detail

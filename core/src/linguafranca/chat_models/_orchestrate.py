@@ -15,9 +15,14 @@ from linguafranca.callbacks import AsyncCallbackManager, CallbackManager
 from linguafranca.chat_models._call import Call
 from linguafranca.chat_models._fast import generation_chunk
 from linguafranca.messages import AIMessageChunk
-from linguafranca.outputs import ChatGenerationChunk, ChatResult, merge_generation_chunks
+from linguafranca.outputs import ChatGenerationChunk, ChatResult, LLMResult, merge_generation_chunks
 
 __all__ = ["agenerate", "astream", "generate", "stream"]
+
+
+def _partial(seen: list[ChatGenerationChunk]) -> LLMResult:
+    # What a failed stream produced before the error, for handlers that record it.
+    return LLMResult(generations=[[merge_generation_chunks(seen)]] if seen else [])
 
 
 # --- sync ----------------------------------------------------------------------------
@@ -35,7 +40,7 @@ def generate(call: Call) -> ChatResult:
     try:
         result = _result(call)
     except BaseException as error:
-        run.on_llm_error(error)
+        run.on_llm_error(error, response=LLMResult(generations=[]))
         raise
     run.on_llm_end(call.llm_result(result))
     return result
@@ -142,7 +147,7 @@ def stream(call: Call) -> Iterator[AIMessageChunk]:
         if close is not None:
             close()
         if run is not None:
-            run.on_llm_error(error)
+            run.on_llm_error(error, response=_partial(seen))
         raise
     if hit is None and call.cache is not None:
         call.cache.update(*call.cache_key(), [call.from_chunks(seen)])
@@ -165,7 +170,7 @@ async def agenerate(call: Call) -> ChatResult:
     try:
         result = await _aresult(call)
     except BaseException as error:
-        await run.on_llm_error(error)
+        await run.on_llm_error(error, response=LLMResult(generations=[]))
         raise
     await run.on_llm_end(call.llm_result(result))
     return result
@@ -283,7 +288,7 @@ async def astream(call: Call) -> AsyncIterator[AIMessageChunk]:
         if source is not None:
             await _aclose(source)
         if run is not None:
-            await run.on_llm_error(error)
+            await run.on_llm_error(error, response=_partial(seen))
         raise
     if hit is None and call.cache is not None:
         await call.cache.aupdate(*call.cache_key(), [call.from_chunks(seen)])

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator, Sequence
+import functools
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from typing import Any, Generic
 
 from typing_extensions import TypeVar
@@ -54,6 +55,39 @@ class RunnableWithFallbacks(Runnable[In, Out], Generic[In, Out]):
 
     def __repr__(self) -> str:
         return f"RunnableWithFallbacks(runnable={self.runnable!r}, fallbacks={self.fallbacks!r})"
+
+    def __getattr__(self, name: str) -> Any:
+        """Attributes of ``runnable``; a method returning a runnable keeps the fallbacks.
+
+        ``primary.with_fallbacks([backup]).bind_tools(tools)`` is
+        ``primary.bind_tools(tools).with_fallbacks([backup.bind_tools(tools)])``, as in
+        the reference.
+        """
+        # Only reached for attributes the wrapper lacks; never for private names or
+        # dunders (copy, pickle), nor before __init__ has set ``runnable``.
+        if name.startswith("_") or "runnable" not in self.__dict__:
+            raise AttributeError(name)
+        found = getattr(self.runnable, name)
+        if not callable(found) or getattr(found, "__self__", None) is not self.runnable:
+            return found
+        return self._forwarding(name, found)
+
+    def _forwarding(self, name: str, method: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(method)
+        def call(*args: Any, **kwargs: Any) -> Any:
+            primary = method(*args, **kwargs)
+            if not isinstance(primary, Runnable):
+                return primary
+            # Each fallback must offer the same method: the error names the one that does not.
+            backups = [getattr(fallback, name)(*args, **kwargs) for fallback in self.fallbacks]
+            return RunnableWithFallbacks(
+                runnable=primary,
+                fallbacks=backups,
+                exceptions_to_handle=self.exceptions_to_handle,
+                exception_key=self.exception_key,
+            )
+
+        return call
 
     @property
     def runnables(self) -> list[Runnable[In, Out]]:
