@@ -54,6 +54,7 @@ from linguafranca.runnables._run import (
     call_with_config,
     transform_with_config,
 )
+from linguafranca.runnables._schema import ConfigurableFieldSpec
 from linguafranca.runnables._sequence import RunnableSequence
 from linguafranca.runnables._serializable import RunnableSerializable
 
@@ -61,6 +62,7 @@ __all__ = [
     "Aggregator",
     "AssignInputError",
     "ConfigurableField",
+    "ConfigurableFieldSpec",
     "DEFAULT_RECURSION_LIMIT",
     "DynamicRunnable",
     "EventData",

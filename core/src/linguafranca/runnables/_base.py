@@ -13,6 +13,7 @@ from collections.abc import (
 )
 from typing import Any, Generic, Literal, overload
 
+from pydantic import BaseModel
 from typing_extensions import TypeVar
 
 from linguafranca.runnables import _batch
@@ -51,8 +52,63 @@ class Runnable(ABC, Generic[Input, Output]):
         """The runnable's name (``name``, else ``self.name``, else the class name)."""
         found = name or getattr(self, "name", None) or type(self).__name__
         if suffix:
-            return f"{found}{suffix}" if found[0].isupper() else f"{found}_{suffix}"
+            # As in the reference: "ChainInput" but "my_func_input".
+            return f"{found}{suffix.title()}" if found[0].isupper() else f"{found}_{suffix.lower()}"
         return found
+
+    # --- introspection (computed only when read; see _schema.py) ----------------------
+
+    @property
+    def InputType(self) -> Any:  # noqa: N802 (the reference's name)
+        """The type this runnable accepts (``Any`` when it does not say)."""
+        return _schema_types.input_type(self)
+
+    @property
+    def OutputType(self) -> Any:  # noqa: N802 (the reference's name)
+        """The type this runnable produces (``Any`` when it does not say)."""
+        return _schema_types.output_type(self)
+
+    @property
+    def input_schema(self) -> type[BaseModel]:
+        """The pydantic model of the input (:meth:`get_input_schema` without a config)."""
+        return self.get_input_schema()
+
+    @property
+    def output_schema(self) -> type[BaseModel]:
+        """The pydantic model of the output (:meth:`get_output_schema` without a config)."""
+        return self.get_output_schema()
+
+    def get_input_schema(self, config: RunnableConfig | None = None) -> type[BaseModel]:
+        """A pydantic model of the input: ``InputType`` if a model, else ``{Name}Input``.
+
+        ``config`` matters for configurable runnables (the chosen alternative's schema).
+        """
+        return _schema.input_schema(self, config)
+
+    def get_output_schema(self, config: RunnableConfig | None = None) -> type[BaseModel]:
+        """A pydantic model of the output: ``OutputType`` if a model, else ``{Name}Output``."""
+        return _schema.output_schema(self, config)
+
+    def get_input_jsonschema(self, config: RunnableConfig | None = None) -> dict[str, Any]:
+        """The JSON schema of the input (of :meth:`get_input_schema`)."""
+        return _schema_models.json_schema(self.get_input_schema(config))
+
+    def get_output_jsonschema(self, config: RunnableConfig | None = None) -> dict[str, Any]:
+        """The JSON schema of the output (of :meth:`get_output_schema`)."""
+        return _schema_models.json_schema(self.get_output_schema(config))
+
+    @property
+    def config_specs(self) -> list[ConfigurableFieldSpec]:
+        """The fields settable through ``config["configurable"]``, here and inside, by id."""
+        return _schema.config_specs(self)
+
+    def config_schema(self, *, include: Sequence[str] | None = None) -> type[BaseModel]:
+        """A pydantic model of the config: ``configurable`` and the keys in ``include``."""
+        return _schema.config_schema(self, include)
+
+    def get_config_jsonschema(self, *, include: Sequence[str] | None = None) -> dict[str, Any]:
+        """The JSON schema of :meth:`config_schema`."""
+        return _schema_models.json_schema(self.config_schema(include=include))
 
     # --- calling ---------------------------------------------------------------------
 
@@ -541,6 +597,7 @@ def coerce_to_runnable(thing: Any) -> Runnable[Any, Any]:
 
 # Runnable's methods build these classes and these classes subclass Runnable: the two
 # are mutually recursive by design, so the imports come after the class definition.
+from linguafranca.runnables import _schema, _schema_models, _schema_types  # noqa: E402
 from linguafranca.runnables._binding import RunnableBinding  # noqa: E402
 from linguafranca.runnables._each import RunnableEach  # noqa: E402
 from linguafranca.runnables._fallbacks import RunnableWithFallbacks  # noqa: E402
@@ -560,5 +617,6 @@ from linguafranca.runnables._parallel import RunnableParallel  # noqa: E402
 from linguafranca.runnables._passthrough import RunnableAssign  # noqa: E402
 from linguafranca.runnables._pick import RunnablePick  # noqa: E402
 from linguafranca.runnables._retry import RunnableRetry  # noqa: E402
+from linguafranca.runnables._schema import ConfigurableFieldSpec  # noqa: E402
 from linguafranca.runnables._sequence import RunnableSequence  # noqa: E402
 from linguafranca.runnables._typed import TypedBinding  # noqa: E402

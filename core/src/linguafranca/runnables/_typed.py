@@ -17,8 +17,9 @@ Out = TypeVar("Out", default=Any)
 class TypedBinding(RunnableBinding[In, Out]):
     """Calls ``bound`` unchanged; ``InputType`` / ``OutputType`` are the declared types.
 
-    A type not declared is the bound runnable's (``Any`` if it declares none). ``bind``
-    and ``with_config`` keep the declared types.
+    A type not declared is the bound runnable's. The input and output schemas follow:
+    a declared type gives ``{name}Input`` / ``{name}Output`` of that type, else the bound
+    runnable's schema. ``bind`` and ``with_config`` keep the declared types.
 
     Example:
         ```python
@@ -46,14 +47,14 @@ class TypedBinding(RunnableBinding[In, Out]):
         """The declared input type, else the bound runnable's."""
         if self.custom_input_type is not None:
             return self.custom_input_type
-        return getattr(self.bound, "InputType", Any)
+        return self.bound.InputType
 
     @property
     def OutputType(self) -> Any:  # noqa: N802 (the reference's name)
         """The declared output type, else the bound runnable's."""
         if self.custom_output_type is not None:
             return self.custom_output_type
-        return getattr(self.bound, "OutputType", Any)
+        return self.bound.OutputType
 
     def _keep(self, binding: RunnableBinding[In, Out]) -> TypedBinding[In, Out]:
         return TypedBinding(

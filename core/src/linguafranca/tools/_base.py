@@ -164,14 +164,26 @@ class BaseTool(RunnableSerializable[ToolInput, Any]):
             self.__dict__["_lf_inferred_schema"] = cached
         return cached
 
-    def get_input_schema(self, config: RunnableConfig | None = None) -> ArgsSchema:
-        """The schema of the arguments, injected ones included."""
+    def _arguments_schema(self) -> ArgsSchema:
+        # The declared schema as given (a pydantic model, v1 or v2, or a JSON schema dict).
         return self.args_schema if self.args_schema is not None else self._inferred_schema()
+
+    def get_input_schema(self, config: RunnableConfig | None = None) -> type[BaseModel]:
+        """The model of the arguments, injected ones included.
+
+        A tool declared with a JSON schema dict has no model: as in the reference, the
+        generic input model is returned then (``args`` gives the dict).
+        """
+        schema = self._arguments_schema()
+        if isinstance(schema, dict):
+            return super().get_input_schema(config)
+        # A pydantic v1 model is returned as it is, as the reference does.
+        return cast(type[BaseModel], schema)
 
     @property
     def tool_call_schema(self) -> ArgsSchema:
         """The schema the model sees: the arguments without injected ones."""
-        given = self.get_input_schema()
+        given = self._arguments_schema()
         schema = _as_v2(given)
         if schema is None:
             return given
@@ -186,7 +198,7 @@ class BaseTool(RunnableSerializable[ToolInput, Any]):
     @property
     def args(self) -> dict[str, Any]:
         """The JSON schema ``properties`` of the arguments."""
-        schema = self.get_input_schema()
+        schema = self._arguments_schema()
         if isinstance(schema, dict):
             properties: dict[str, Any] = schema.get("properties", {})
             return properties
@@ -198,7 +210,7 @@ class BaseTool(RunnableSerializable[ToolInput, Any]):
 
     def _validate(self, tool_input: str | dict[str, Any], tool_call_id: str | None) -> Any:
         """Validate the input; returns the string or the dict of arguments to call with."""
-        given = self.get_input_schema()
+        given = self._arguments_schema()
         if isinstance(given, dict):
             return tool_input
         schema = _as_v2(given)
@@ -274,7 +286,7 @@ class BaseTool(RunnableSerializable[ToolInput, Any]):
 
     def _start_args(self, tool_input: Any, tool_call_id: str | None) -> tuple[Any, ...]:
         inputs = tool_input if isinstance(tool_input, dict) else None
-        schema = _as_v2(self.get_input_schema())
+        schema = _as_v2(self._arguments_schema())
         if inputs is not None and schema is not None:
             hidden, _ = injected_fields(schema)
             if hidden:
