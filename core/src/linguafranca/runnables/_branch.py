@@ -15,6 +15,7 @@ from linguafranca.runnables._run import (
     acall_with_config,
     atransform_with_config,
     call_with_config,
+    one_chunk,
     transform_with_config,
 )
 
@@ -22,10 +23,6 @@ In = TypeVar("In", default=Any)
 Out = TypeVar("Out", default=Any)
 
 _Run = CallbackManagerForChainRun | AsyncCallbackManagerForChainRun | None
-
-
-async def _one(value: Any) -> AsyncIterator[Any]:
-    yield value
 
 
 def _coerce(thing: Any, what: str) -> Runnable[Any, Any]:
@@ -190,5 +187,5 @@ class RunnableBranch(Runnable[In, Out], Generic[In, Out]):
         self, input: In, config: RunnableConfig | None = None, **kwargs: Any
     ) -> AsyncIterator[Out]:
         return atransform_with_config(
-            self, _one(input), self._atransform, config, known_input=input, **kwargs
+            self, one_chunk(input), self._atransform, config, known_input=input, **kwargs
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import functools
+import inspect
 import uuid
 import warnings
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -108,6 +109,16 @@ def merged_config(config: RunnableConfig | None) -> RunnableConfig:
 
 # dispatch_custom_event (in callbacks, a layer below) finds the enclosing run's handlers here.
 set_config_reader(merged_config)
+
+
+def accepts_config(func: Callable[..., Any] | None) -> bool:
+    """Whether ``func`` takes a ``config`` parameter (then it gets the run's config)."""
+    if func is None:
+        return False
+    try:
+        return "config" in inspect.signature(func).parameters
+    except (TypeError, ValueError):  # builtins without a signature
+        return False
 
 
 def ensure_config(config: RunnableConfig | None = None) -> RunnableConfig:

@@ -15,15 +15,12 @@ from linguafranca.runnables._run import (
     acall_with_config,
     atransform_with_config,
     call_with_config,
+    one_chunk,
     transform_with_config,
 )
 
 In = TypeVar("In", default=Any)
 Out = TypeVar("Out", default=Any)
-
-
-async def _one(value: Any) -> AsyncIterator[Any]:
-    yield value
 
 
 class RunnableWithFallbacks(Runnable[In, Out], Generic[In, Out]):
@@ -219,5 +216,5 @@ class RunnableWithFallbacks(Runnable[In, Out], Generic[In, Out]):
         self, input: In, config: RunnableConfig | None = None, **kwargs: Any
     ) -> AsyncIterator[Out]:
         return atransform_with_config(
-            self, _one(input), self._atransform, config, known_input=input, **kwargs
+            self, one_chunk(input), self._atransform, config, known_input=input, **kwargs
         )

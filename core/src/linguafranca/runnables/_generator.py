@@ -12,20 +12,18 @@ from typing_extensions import TypeVar
 
 from linguafranca.runnables._aggregate import Aggregator
 from linguafranca.runnables._base import Runnable
-from linguafranca.runnables._config import RunnableConfig, ensure_config, run_in_executor
-from linguafranca.runnables._run import atransform_with_config, transform_with_config
+from linguafranca.runnables._config import (
+    RunnableConfig,
+    accepts_config,
+    ensure_config,
+    run_in_executor,
+)
+from linguafranca.runnables._run import atransform_with_config, one_chunk, transform_with_config
 
 In = TypeVar("In", default=Any)
 Out = TypeVar("Out", default=Any)
 
 _END = object()
-
-
-def _takes_config(func: Callable[..., Any]) -> bool:
-    try:
-        return "config" in inspect.signature(func).parameters
-    except (TypeError, ValueError):  # builtins without a signature
-        return False
 
 
 def is_sync_generator(func: Any) -> bool:
@@ -44,10 +42,6 @@ def is_async_generator(func: Any) -> bool:
         and not inspect.isroutine(func)
         and inspect.isasyncgenfunction(type(func).__call__)
     )
-
-
-async def _one(value: Any) -> AsyncIterator[Any]:
-    yield value
 
 
 async def _anext_or_end(chunks: AsyncIterator[Any]) -> Any:
@@ -141,8 +135,8 @@ class RunnableGenerator(Runnable[In, Out], Generic[In, Out]):
             )
         self._func = func
         self._afunc = afunc
-        self._func_config = func is not None and _takes_config(func)
-        self._afunc_config = afunc is not None and _takes_config(afunc)
+        self._func_config = func is not None and accepts_config(func)
+        self._afunc_config = afunc is not None and accepts_config(afunc)
         self.name = name or getattr(transform, "__name__", None) or "RunnableGenerator"
 
     def __repr__(self) -> str:
@@ -234,7 +228,7 @@ class RunnableGenerator(Runnable[In, Out], Generic[In, Out]):
     def astream(
         self, input: In, config: RunnableConfig | None = None, **kwargs: Any
     ) -> AsyncIterator[Out]:
-        return self.atransform(_one(input), config, **kwargs)
+        return self.atransform(one_chunk(input), config, **kwargs)
 
     async def ainvoke(self, input: In, config: RunnableConfig | None = None, **kwargs: Any) -> Out:
         if self._afunc is None:

@@ -10,7 +10,12 @@ from typing_extensions import TypeVar
 
 from linguafranca.runnables._aggregate import Aggregator
 from linguafranca.runnables._base import Runnable
-from linguafranca.runnables._config import RunnableConfig, ensure_config, run_in_executor
+from linguafranca.runnables._config import (
+    RunnableConfig,
+    accepts_config,
+    ensure_config,
+    run_in_executor,
+)
 from linguafranca.runnables._run import (
     Streamed,
     acall_with_config,
@@ -19,6 +24,7 @@ from linguafranca.runnables._run import (
     call_with_config,
     enter_route,
     leave_route,
+    one_chunk,
     transform_with_config,
 )
 
@@ -26,15 +32,6 @@ In = TypeVar("In", default=Any)
 Out = TypeVar("Out", default=Any)
 
 _END = object()
-
-
-def _takes_config(func: Callable[..., Any] | None) -> bool:
-    if func is None:
-        return False
-    try:
-        return "config" in inspect.signature(func).parameters
-    except (TypeError, ValueError):  # builtins without a signature
-        return False
 
 
 def _call_method(func: Callable[..., Any]) -> Any:
@@ -50,10 +47,6 @@ def _is_async(func: Callable[..., Any]) -> bool:
         or inspect.iscoroutinefunction(call)
         or inspect.isasyncgenfunction(call)
     )
-
-
-async def _one(value: Any) -> AsyncIterator[Any]:
-    yield value
 
 
 class RunnableLambda(Runnable[In, Out], Generic[In, Out]):
@@ -144,8 +137,8 @@ class RunnableLambda(Runnable[In, Out], Generic[In, Out]):
             func, afunc = None, func  # type: ignore[assignment]
         self.func: Callable[..., Any] | None = func
         self.afunc: Callable[..., Any] | None = afunc
-        self._func_config = _takes_config(func)
-        self._afunc_config = _takes_config(afunc)
+        self._func_config = accepts_config(func)
+        self._afunc_config = accepts_config(afunc)
         self._func_gen = inspect.isgeneratorfunction(func)
         self._afunc_gen = afunc is not None and (
             inspect.isasyncgenfunction(afunc) or inspect.isasyncgenfunction(_call_method(afunc))
@@ -316,7 +309,7 @@ class RunnableLambda(Runnable[In, Out], Generic[In, Out]):
     ) -> AsyncIterator[Out]:
         def traced() -> AsyncIterator[Out]:
             return atransform_with_config(
-                self, _one(input), self._atransform, config, known_input=input, **kwargs
+                self, one_chunk(input), self._atransform, config, known_input=input, **kwargs
             )
 
         if self._afunc_gen if self.afunc is not None else self._func_gen:

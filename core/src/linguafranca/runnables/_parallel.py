@@ -17,15 +17,12 @@ from linguafranca.runnables._run import (
     acall_with_config,
     atransform_with_config,
     call_with_config,
+    one_chunk,
     transform_with_config,
 )
 from linguafranca.runnables._threads import default_concurrency, run_all, submit
 
 _DONE = object()
-
-
-async def _one(value: Any) -> AsyncIterator[Any]:
-    yield value
 
 
 async def _anext(stream: AsyncIterator[Any]) -> Any:
@@ -304,7 +301,7 @@ class RunnableParallel(Runnable[Any, dict[str, Any]]):
         self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
     ) -> AsyncIterator[dict[str, Any]]:
         return atransform_with_config(
-            self, _one(input), self._atransform, config, known_input=input
+            self, one_chunk(input), self._atransform, config, known_input=input
         )
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from typing import Any, Generic
 
@@ -11,29 +10,22 @@ from typing_extensions import TypeVar
 from linguafranca.callbacks import AsyncCallbackManagerForChainRun, CallbackManagerForChainRun
 from linguafranca.runnables._aggregate import Aggregator
 from linguafranca.runnables._base import Runnable
-from linguafranca.runnables._config import RunnableConfig, patch_config, run_in_executor
+from linguafranca.runnables._config import (
+    RunnableConfig,
+    accepts_config,
+    patch_config,
+    run_in_executor,
+)
 from linguafranca.runnables._parallel import RunnableParallel
 from linguafranca.runnables._run import (
     acall_with_config,
     atransform_with_config,
     call_with_config,
+    one_chunk,
     transform_with_config,
 )
 
 T = TypeVar("T", default=Any)
-
-
-async def _one(value: Any) -> AsyncIterator[Any]:
-    yield value
-
-
-def _takes_config(func: Callable[..., Any] | None) -> bool:
-    if func is None:
-        return False
-    try:
-        return "config" in inspect.signature(func).parameters
-    except (TypeError, ValueError):  # builtins without a signature
-        return False
 
 
 class AssignInputError(TypeError, ValueError):
@@ -76,8 +68,8 @@ class RunnablePassthrough(Runnable[T, T], Generic[T]):
         self.afunc: Callable[..., Awaitable[Any]] | None = afunc
         self.name = name
         # Like RunnableLambda: a function with a ``config`` parameter gets the run's config.
-        self._func_config = _takes_config(func)
-        self._afunc_config = _takes_config(afunc)
+        self._func_config = accepts_config(func)
+        self._afunc_config = accepts_config(afunc)
 
     def __repr__(self) -> str:
         return "RunnablePassthrough()"
@@ -162,7 +154,7 @@ class RunnablePassthrough(Runnable[T, T], Generic[T]):
         self, input: T, config: RunnableConfig | None = None, **kwargs: Any
     ) -> AsyncIterator[T]:
         return atransform_with_config(
-            self, _one(input), self._atransform, config, known_input=input
+            self, one_chunk(input), self._atransform, config, known_input=input
         )
 
 
@@ -259,7 +251,7 @@ class RunnableAssign(Runnable[dict[str, Any], dict[str, Any]]):
         if folded.empty:
             return
         child = None if run is None else patch_config(config, callbacks=run.get_child())
-        async for chunk in self.mapper.atransform(_one(folded.result()), child):
+        async for chunk in self.mapper.atransform(one_chunk(folded.result()), child):
             yield chunk
 
     def transform(
@@ -289,5 +281,5 @@ class RunnableAssign(Runnable[dict[str, Any], dict[str, Any]]):
         self, input: dict[str, Any], config: RunnableConfig | None = None, **kwargs: Any
     ) -> AsyncIterator[dict[str, Any]]:
         return atransform_with_config(
-            self, _one(input), self._atransform, config, known_input=input
+            self, one_chunk(input), self._atransform, config, known_input=input
         )

@@ -11,12 +11,9 @@ from linguafranca.runnables._run import (
     acall_with_config,
     atransform_with_config,
     call_with_config,
+    one_chunk,
     transform_with_config,
 )
-
-
-async def _one(value: Any) -> AsyncIterator[Any]:
-    yield value
 
 
 class PickInputError(TypeError, ValueError):
@@ -135,5 +132,5 @@ class RunnablePick(Runnable[dict[str, Any], Any]):
         self, input: dict[str, Any], config: RunnableConfig | None = None, **kwargs: Any
     ) -> AsyncIterator[Any]:
         return atransform_with_config(
-            self, _one(input), self._atransform, config, known_input=input
+            self, one_chunk(input), self._atransform, config, known_input=input
         )

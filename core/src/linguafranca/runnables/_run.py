@@ -32,6 +32,11 @@ STREAMED_INPUT: dict[str, Any] = {"input": ""}
 """``on_chain_start`` inputs of a run whose input arrives as a stream (reported at the end)."""
 
 
+async def one_chunk(value: Any) -> AsyncIterator[Any]:
+    """An async stream of the one chunk ``value`` (the input of a streamed call)."""
+    yield value
+
+
 class _Named(Protocol):
     def get_name(self, suffix: str | None = None, *, name: str | None = None) -> str: ...
 
