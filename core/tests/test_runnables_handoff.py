@@ -555,3 +555,51 @@ async def test_a_sequence_of_sync_steps_abatches_in_one_hop(hops):
     chain = RunnableLambda(lambda x: x + 1) | RunnableLambda(lambda x: x * 2)
     assert await chain.abatch([1, 2, 3]) == [4, 6, 8]
     assert len(hops) == 1
+
+
+# --- functions that ask for the run manager ------------------------------------------------
+
+
+class Texts(BaseCallbackHandler):
+    def __init__(self) -> None:
+        self.texts: list[tuple[str, Any]] = []
+        self.starts: list[tuple[Any, Any, Any]] = []
+
+    def on_text(self, text, *, run_id, **kwargs):
+        self.texts.append((text, run_id))
+
+    def on_chain_start(self, serialized, inputs, *, run_id, parent_run_id=None, **kwargs):
+        self.starts.append((kwargs.get("name"), run_id, parent_run_id))
+
+
+def _reports(x: int, run_manager: Any) -> int:
+    run_manager.on_text(f"got {x}")
+    inner: RunnableLambda[int, int] = RunnableLambda(lambda y: y + 1, name="inner")
+    return inner.invoke(x, {"callbacks": run_manager.get_child()})
+
+
+def test_a_sync_function_gets_its_run_manager():
+    handler = Texts()
+    assert RunnableLambda(_reports).invoke(1, {"callbacks": [handler]}) == 2
+    (outer_name, outer_id, _), (inner_name, _, inner_parent) = handler.starts
+    assert (outer_name, inner_name) == ("_reports", "inner")
+    assert inner_parent == outer_id  # the child manager links the nested run
+    assert handler.texts == [("got 1", outer_id)]
+    # With nobody listening it still gets a manager, one that reports to nobody.
+    assert RunnableLambda(_reports).invoke(1) == 2
+    assert [*RunnableLambda(_reports).stream(1)] == [2]
+
+
+async def test_run_managers_under_ainvoke_sync_and_async():
+    handler = Texts()
+    assert await RunnableLambda(_reports).ainvoke(5, {"callbacks": [handler]}) == 6
+    assert handler.texts == [("got 5", handler.starts[0][1])]
+
+    async def areports(x: int, run_manager: Any) -> str:
+        await run_manager.on_text("async")
+        return type(run_manager).__name__
+
+    assert await RunnableLambda(areports).ainvoke(1) == "AsyncCallbackManagerForChainRun"
+    handler = Texts()
+    await RunnableLambda(areports).ainvoke(1, {"callbacks": [handler]})
+    assert handler.texts == [("async", handler.starts[0][1])]

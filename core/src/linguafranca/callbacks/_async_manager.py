@@ -8,6 +8,7 @@ from typing import Any
 from uuid import UUID
 
 from linguafranca.callbacks._dispatch import ahandle_event
+from linguafranca.callbacks._manager import CallbackManagerForChainRun
 from linguafranca.callbacks._manager_base import (
     BaseCallbackManager,
     BaseRunManager,
@@ -99,6 +100,19 @@ class AsyncCallbackManagerForLLMRun(AsyncRunManager):
 
 class AsyncCallbackManagerForChainRun(AsyncParentRunManager):
     """Reports the progress of one chain run (any runnable that is not a model or tool)."""
+
+    def get_sync(self) -> CallbackManagerForChainRun:
+        """The sync twin of this run manager (same run, same handlers), for sync code."""
+        return CallbackManagerForChainRun(
+            run_id=self.run_id,
+            handlers=self.handlers,
+            inheritable_handlers=self.inheritable_handlers,
+            parent_run_id=self.parent_run_id,
+            tags=self.tags,
+            inheritable_tags=self.inheritable_tags,
+            metadata=self.metadata,
+            inheritable_metadata=self.inheritable_metadata,
+        )
 
     async def on_chain_end(self, outputs: Any, **kwargs: Any) -> None:
         """Report the end of the run with its output."""

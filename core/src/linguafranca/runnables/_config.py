@@ -111,14 +111,23 @@ def merged_config(config: RunnableConfig | None) -> RunnableConfig:
 set_config_reader(merged_config)
 
 
-def accepts_config(func: Callable[..., Any] | None) -> bool:
-    """Whether ``func`` takes a ``config`` parameter (then it gets the run's config)."""
+def _accepts(func: Callable[..., Any] | None, parameter: str) -> bool:
     if func is None:
         return False
     try:
-        return "config" in inspect.signature(func).parameters
+        return parameter in inspect.signature(func).parameters
     except (TypeError, ValueError):  # builtins without a signature
         return False
+
+
+def accepts_config(func: Callable[..., Any] | None) -> bool:
+    """Whether ``func`` takes a ``config`` parameter (then it gets the run's config)."""
+    return _accepts(func, "config")
+
+
+def accepts_run_manager(func: Callable[..., Any] | None) -> bool:
+    """Whether ``func`` takes a ``run_manager`` parameter (then it gets the run's manager)."""
+    return _accepts(func, "run_manager")
 
 
 def ensure_config(config: RunnableConfig | None = None) -> RunnableConfig:

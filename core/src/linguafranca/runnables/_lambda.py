@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import inspect
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any, Generic, cast, overload
 
 from typing_extensions import TypeVar
 
+from linguafranca.callbacks import AsyncCallbackManagerForChainRun, CallbackManagerForChainRun
 from linguafranca.runnables._aggregate import Aggregator
 from linguafranca.runnables._base import Runnable
 from linguafranca.runnables._config import (
     RunnableConfig,
     accepts_config,
+    accepts_run_manager,
     ensure_config,
     run_in_executor,
 )
@@ -46,6 +49,24 @@ def _is_async(func: Callable[..., Any]) -> bool:
         or inspect.isasyncgenfunction(func)
         or inspect.iscoroutinefunction(call)
         or inspect.isasyncgenfunction(call)
+    )
+
+
+def _sync_manager(run: Any) -> CallbackManagerForChainRun:
+    # A function that asks for ``run_manager`` always gets one, as in the reference:
+    # the run's own, its sync twin under ainvoke, or one that reports to nobody.
+    if isinstance(run, CallbackManagerForChainRun):
+        return run
+    if isinstance(run, AsyncCallbackManagerForChainRun):
+        return run.get_sync()
+    return CallbackManagerForChainRun(run_id=uuid.uuid4(), handlers=[], inheritable_handlers=[])
+
+
+def _async_manager(run: Any) -> AsyncCallbackManagerForChainRun:
+    if isinstance(run, AsyncCallbackManagerForChainRun):
+        return run
+    return AsyncCallbackManagerForChainRun(
+        run_id=uuid.uuid4(), handlers=[], inheritable_handlers=[]
     )
 
 
@@ -139,6 +160,8 @@ class RunnableLambda(Runnable[In, Out], Generic[In, Out]):
         self.afunc: Callable[..., Any] | None = afunc
         self._func_config = accepts_config(func)
         self._afunc_config = accepts_config(afunc)
+        self._func_manager = accepts_run_manager(func)
+        self._afunc_manager = accepts_run_manager(afunc)
         self._func_gen = inspect.isgeneratorfunction(func)
         self._afunc_gen = afunc is not None and (
             inspect.isasyncgenfunction(afunc) or inspect.isasyncgenfunction(_call_method(afunc))
@@ -158,11 +181,26 @@ class RunnableLambda(Runnable[In, Out], Generic[In, Out]):
             )
         return self.func
 
-    def _call_sync(self, value: Any, config: RunnableConfig, kwargs: dict[str, Any]) -> Any:
-        func = self._require_sync()
+    def _sync_kwargs(self, kwargs: dict[str, Any], config: RunnableConfig, run: Any) -> Any:
+        # What the sync function asked for besides the input: the config, the run manager.
         if self._func_config:
             kwargs = {**kwargs, "config": ensure_config(config)}
-        output = func(value, **kwargs)
+        if self._func_manager:
+            kwargs = {**kwargs, "run_manager": _sync_manager(run)}
+        return kwargs
+
+    def _async_kwargs(self, kwargs: dict[str, Any], config: RunnableConfig, run: Any) -> Any:
+        if self._afunc_config:
+            kwargs = {**kwargs, "config": ensure_config(config)}
+        if self._afunc_manager:
+            kwargs = {**kwargs, "run_manager": _async_manager(run)}
+        return kwargs
+
+    def _call_sync(
+        self, value: Any, config: RunnableConfig, kwargs: dict[str, Any], run: Any = None
+    ) -> Any:
+        func = self._require_sync()
+        output = func(value, **self._sync_kwargs(kwargs, config, run))
         if self._func_gen:
             folded = Aggregator()
             for chunk in output:
@@ -170,10 +208,11 @@ class RunnableLambda(Runnable[In, Out], Generic[In, Out]):
             output = folded.result()
         return output
 
-    async def _call_async(self, value: Any, config: RunnableConfig, kwargs: dict[str, Any]) -> Any:
+    async def _call_async(
+        self, value: Any, config: RunnableConfig, kwargs: dict[str, Any], run: Any
+    ) -> Any:
         afunc = cast(Callable[..., Any], self.afunc)
-        if self._afunc_config:
-            kwargs = {**kwargs, "config": ensure_config(config)}
+        kwargs = self._async_kwargs(kwargs, config, run)
         if self._afunc_gen:
             folded = Aggregator()
             async for chunk in afunc(value, **kwargs):
@@ -189,7 +228,7 @@ class RunnableLambda(Runnable[In, Out], Generic[In, Out]):
         return output
 
     def _invoke(self, value: Any, config: RunnableConfig, run: Any, **kwargs: Any) -> Any:
-        output = self._call_sync(value, config, kwargs)
+        output = self._call_sync(value, config, kwargs, run)
         if isinstance(output, Runnable):
             token = enter_route(config)  # the child config is in the context
             try:
@@ -201,14 +240,16 @@ class RunnableLambda(Runnable[In, Out], Generic[In, Out]):
     async def ainvoke(self, input: In, config: RunnableConfig | None = None, **kwargs: Any) -> Out:
         return await acall_with_config(self, self._ainvoke, input, config, **kwargs)
 
-    async def _aoutput(self, value: Any, config: RunnableConfig, kwargs: dict[str, Any]) -> Any:
+    async def _aoutput(
+        self, value: Any, config: RunnableConfig, kwargs: dict[str, Any], run: Any
+    ) -> Any:
         # The function's output: awaited, or run on a worker thread (one hop) if sync.
         if self.afunc is not None:
-            return await self._call_async(value, config, kwargs)
-        return await run_in_executor(None, self._call_sync, value, config, kwargs)
+            return await self._call_async(value, config, kwargs, run)
+        return await run_in_executor(None, self._call_sync, value, config, kwargs, run)
 
     async def _ainvoke(self, value: Any, config: RunnableConfig, run: Any, **kwargs: Any) -> Any:
-        output = await self._aoutput(value, config, kwargs)
+        output = await self._aoutput(value, config, kwargs, run)
         if isinstance(output, Runnable):
             token = enter_route(config)
             try:
@@ -220,7 +261,7 @@ class RunnableLambda(Runnable[In, Out], Generic[In, Out]):
     async def _astream_value(
         self, value: Any, config: RunnableConfig, run: Any, **kwargs: Any
     ) -> Any:
-        output = await self._aoutput(value, config, kwargs)
+        output = await self._aoutput(value, config, kwargs, run)
         if not isinstance(output, Runnable):
             return output
         # This body runs in the stream's private context, where the count may stay set.
@@ -243,11 +284,9 @@ class RunnableLambda(Runnable[In, Out], Generic[In, Out]):
         value = folded.result()
         func = self._require_sync()
         if self._func_gen:
-            if self._func_config:
-                kwargs = {**kwargs, "config": ensure_config(config)}
-            yield from func(value, **kwargs)
+            yield from func(value, **self._sync_kwargs(kwargs, config, run))
             return
-        output = self._call_sync(value, config, kwargs)
+        output = self._call_sync(value, config, kwargs, run)
         if isinstance(output, Runnable):
             enter_route(config)  # a transform body runs in its run's private context
             yield from output.stream(value)
@@ -263,21 +302,17 @@ class RunnableLambda(Runnable[In, Out], Generic[In, Out]):
         value = folded.result()
         if self._afunc_gen:
             afunc = cast(Callable[..., AsyncIterator[Any]], self.afunc)
-            if self._afunc_config:
-                kwargs = {**kwargs, "config": ensure_config(config)}
-            async for chunk in afunc(value, **kwargs):
+            async for chunk in afunc(value, **self._async_kwargs(kwargs, config, run)):
                 yield chunk
             return
         if self.afunc is None and self._func_gen:
             # A sync generator: pull each chunk in the executor to keep the loop free.
             func = self._require_sync()
-            if self._func_config:
-                kwargs = {**kwargs, "config": ensure_config(config)}
-            chunks = iter(func(value, **kwargs))
+            chunks = iter(func(value, **self._sync_kwargs(kwargs, config, run)))
             while (chunk := await run_in_executor(None, next, chunks, _END)) is not _END:
                 yield chunk
             return
-        output = await self._aoutput(value, config, kwargs)
+        output = await self._aoutput(value, config, kwargs, run)
         if isinstance(output, Runnable):
             enter_route(config)  # a transform body runs in its run's private context
             async for chunk in output.astream(value):
