@@ -13,10 +13,12 @@ from typing import Any
 import httpx
 import pytest
 from linguafranca_plugins._openai_presets import _WARNED
-from pydantic import SecretStr
+from pydantic import BaseModel, SecretStr
+from typing_extensions import assert_type
 
 from linguafranca.errors import ConfigurationError
-from linguafranca.messages import AIMessage, HumanMessage, SystemMessage
+from linguafranca.messages import AIMessage, HumanMessage, LanguageModelInput, SystemMessage
+from linguafranca.runnables import Runnable
 from linguafranca_openai import ChatOpenAI
 
 KEY = "sk-test-0123456789abcdef"
@@ -542,3 +544,15 @@ def test_stream_options_in_model_kwargs_steer_stream_usage():
     )
     list(model.stream("hi"))
     assert "stream_options" not in bodies[0]
+
+
+class _Answer(BaseModel):
+    value: int
+
+
+def test_structured_output_keeps_the_schema_type_for_type_checkers() -> None:
+    # The typed overloads live in BaseChatModel; ChatOpenAI only picks the method.
+    model = ChatOpenAI(model="gpt-4.1", api_key=SecretStr("sk-test"))
+    typed = model.with_structured_output(_Answer)
+    assert_type(typed, Runnable[LanguageModelInput, _Answer])
+    assert isinstance(typed, Runnable)

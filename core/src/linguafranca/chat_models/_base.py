@@ -553,8 +553,8 @@ class BaseChatModel(RunnableSerializable[LanguageModelInput, AIMessage]):
         Raises:
             ConfigurationError: The method is not supported by this model.
         """
-        chosen = method or self._default_structured_output_method
-        return _structured.structured_runnable(
+        chosen, strict = self._structured_output_method(method, strict)
+        runnable = _structured.structured_runnable(
             self,
             schema,
             method=chosen,
@@ -563,6 +563,23 @@ class BaseChatModel(RunnableSerializable[LanguageModelInput, AIMessage]):
             strict=strict,
             kwargs=kwargs,
         )
+        return self._adapt_structured_output(runnable)
+
+    def _structured_output_method(
+        self, method: StructuredMethod | None, strict: bool | None
+    ) -> tuple[StructuredMethod, bool | None]:
+        """The method and strictness a ``with_structured_output`` call uses.
+
+        Providers override this (not ``with_structured_output``, whose typed overloads
+        live here once) to choose a default per model or to refuse a method a model lacks.
+        """
+        return method or self._default_structured_output_method, strict
+
+    def _adapt_structured_output(
+        self, runnable: Runnable[LanguageModelInput, Any]
+    ) -> Runnable[LanguageModelInput, Any]:
+        """The structured-output runnable as returned; providers may wrap its parser."""
+        return runnable
 
 
 _ARGUMENTS: dict[type, frozenset[str]] = {}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
-from typing import Any, ClassVar, Literal, TypeVar, cast, overload
+from typing import Any, ClassVar, Literal, TypeVar, cast
 
 import httpx
 from pydantic import BaseModel, Field, SecretStr, model_validator
@@ -489,67 +489,18 @@ class ChatAnthropic(BaseChatModel):
         bound.update(kwargs)
         return self.bind(**bound)
 
-    @overload
-    def with_structured_output(
-        self,
-        schema: type[_BM],
-        *,
-        method: StructuredMethod | None = None,
-        include_raw: Literal[False] = False,
-        strict: bool | None = None,
-        **kwargs: Any,
-    ) -> Runnable[LanguageModelInput, _BM]: ...
-
-    @overload
-    def with_structured_output(
-        self,
-        schema: Mapping[str, Any] | type,
-        *,
-        method: StructuredMethod | None = None,
-        include_raw: Literal[False] = False,
-        strict: bool | None = None,
-        **kwargs: Any,
-    ) -> Runnable[LanguageModelInput, dict[str, Any]]: ...
-
-    @overload
-    def with_structured_output(
-        self,
-        schema: Mapping[str, Any] | type,
-        *,
-        method: StructuredMethod | None = None,
-        include_raw: Literal[True],
-        strict: bool | None = None,
-        **kwargs: Any,
-    ) -> Runnable[LanguageModelInput, dict[str, Any]]: ...
-
-    def with_structured_output(
-        self,
-        schema: Mapping[str, Any] | type,
-        *,
-        method: StructuredMethod | None = None,
-        include_raw: bool = False,
-        strict: bool | None = None,
-        **kwargs: Any,
-    ) -> Runnable[LanguageModelInput, Any]:
-        """A runnable answering in the shape of ``schema``.
-
-        ``method="function_calling"`` (default) forces a tool call;
-        ``method="json_schema"`` uses Anthropic's native structured outputs, for the
-        models whose profile says they support it.
-
-        Raises:
-            ConfigurationError: ``json_schema`` on a model without native structured output,
-                or a method Anthropic does not have (``json_mode``).
-        """
+    def _structured_output_method(
+        self, method: StructuredMethod | None, strict: bool | None
+    ) -> tuple[StructuredMethod, bool | None]:
+        # method="json_schema" is Anthropic's native structured output, which only the
+        # models whose profile says so support; "function_calling" (default) forces a tool.
         if method == "json_schema" and self.profile and not self.profile.get("structured_output"):
             raise ConfigurationError(
                 f"{self.model} does not support native structured output "
                 "(method='json_schema'): use method='function_calling' or a newer model "
                 "such as claude-sonnet-4-5."
             )
-        return super().with_structured_output(  # type: ignore[call-overload,no-any-return]
-            schema, method=method, include_raw=include_raw, strict=strict, **kwargs
-        )
+        return super()._structured_output_method(method, strict)
 
     def get_num_tokens_from_messages(
         self,

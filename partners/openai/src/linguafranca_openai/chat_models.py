@@ -402,30 +402,23 @@ class ChatOpenAI(BaseChatModel):
         bound.update(kwargs)
         return self.bind(**bound)
 
-    def with_structured_output(
-        self,
-        schema: Mapping[str, Any] | type,
-        *,
-        method: StructuredMethod | None = None,
-        include_raw: bool = False,
-        strict: bool | None = None,
-        **kwargs: Any,
-    ) -> Runnable[LanguageModelInput, Any]:
-        """A runnable answering in the shape of ``schema`` (see ``BaseChatModel``).
-
-        OpenAI models default to ``method="json_schema"`` with ``strict=True`` (the API
-        enforces the schema); compatible servers default to ``"function_calling"``. A
-        refusal raises ``OutputParserException`` saying that the model refused.
-        """
+    def _structured_output_method(
+        self, method: StructuredMethod | None, strict: bool | None
+    ) -> tuple[StructuredMethod, bool | None]:
+        # OpenAI models default to method="json_schema" with strict=True (the API enforces
+        # the schema); compatible servers default to "function_calling".
         openai = (self.provider or "openai") in OPENAI_PROVIDERS
         if method is None:
             native = (self.profile or {}).get("structured_output", True)
             method = "json_schema" if openai and native else "function_calling"
         if method == "json_schema" and strict is None and openai:
             strict = True
-        # One call for every overload of the base method (their return types differ).
-        build: Callable[..., Runnable[LanguageModelInput, Any]] = super().with_structured_output
-        runnable = build(schema, method=method, include_raw=include_raw, strict=strict, **kwargs)
+        return method, strict
+
+    def _adapt_structured_output(
+        self, runnable: Runnable[LanguageModelInput, Any]
+    ) -> Runnable[LanguageModelInput, Any]:
+        # A refusal raises OutputParserException saying that the model refused.
         if isinstance(runnable, StructuredOutputRunnable):
             runnable.parser = RefusalGuard(inner=runnable.parser)
         return runnable
