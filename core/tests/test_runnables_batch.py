@@ -17,10 +17,17 @@ from linguafranca.runnables import (
 
 
 class Gauge:
-    """Counts calls running at the same time."""
+    """Counts calls running at the same time.
 
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
+    With ``fill=n`` the first calls wait (up to 10 s) until ``n`` of them run at once, so
+    "the peak reaches the limit" does not depend on how a loaded machine schedules threads;
+    a cap below ``n`` shows as a lower peak after the wait times out, and a cap above it as a
+    higher peak, because later calls overlap the sleeping ones.
+    """
+
+    def __init__(self, fill: int = 0) -> None:
+        self.lock = threading.Condition()
+        self.fill = fill
         self.running = 0
         self.peak = 0
         self.calls = 0
@@ -30,6 +37,10 @@ class Gauge:
             self.running += 1
             self.calls += 1
             self.peak = max(self.peak, self.running)
+            if self.peak >= self.fill:
+                self.lock.notify_all()
+            else:
+                self.lock.wait_for(lambda: self.peak >= self.fill, timeout=10)
 
     def leave(self) -> None:
         with self.lock:
@@ -66,7 +77,7 @@ def async_probe(gauge: Gauge, delay: float = 0.01) -> RunnableLambda:
 
 @pytest.mark.parametrize("limit", [1, 3, 5])
 def test_batch_respects_max_concurrency(limit):
-    gauge = Gauge()
+    gauge = Gauge(fill=limit)
     out = sync_probe(gauge).batch(list(range(12)), {"max_concurrency": limit})
     assert out == [x * 2 for x in range(12)]
     assert gauge.peak == limit
@@ -75,7 +86,7 @@ def test_batch_respects_max_concurrency(limit):
 
 @pytest.mark.parametrize("limit", [1, 3, 5])
 def test_batch_as_completed_respects_max_concurrency(limit):
-    gauge = Gauge()
+    gauge = Gauge(fill=limit)
     pairs = list(sync_probe(gauge).batch_as_completed(list(range(12)), {"max_concurrency": limit}))
     assert sorted(pairs) == [(i, i * 2) for i in range(12)]
     assert gauge.peak == limit
@@ -300,7 +311,7 @@ def test_context_does_not_leak_between_calls():
 
 @pytest.mark.parametrize("limit", [1, 3])
 async def test_abatch_of_a_sync_function_respects_max_concurrency(limit):
-    gauge = Gauge()
+    gauge = Gauge(fill=limit)
     out = await sync_probe(gauge).abatch(list(range(9)), {"max_concurrency": limit})
     assert out == [x * 2 for x in range(9)]
     assert gauge.peak == limit

@@ -27,10 +27,15 @@ request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", d
 
 
 class Gauge:
-    """Counts calls running at the same time."""
+    """Counts calls running at the same time.
 
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
+    With ``fill=n`` the first calls wait (up to 10 s) until ``n`` run at once, so the peak
+    reaching a cap does not depend on how a loaded machine schedules threads.
+    """
+
+    def __init__(self, fill: int = 0) -> None:
+        self.lock = threading.Condition()
+        self.fill = fill
         self.running = 0
         self.peak = 0
 
@@ -38,6 +43,10 @@ class Gauge:
         with self.lock:
             self.running += 1
             self.peak = max(self.peak, self.running)
+            if self.peak >= self.fill:
+                self.lock.notify_all()
+            else:
+                self.lock.wait_for(lambda: self.peak >= self.fill, timeout=10)
 
     def __exit__(self, *exc: object) -> None:
         with self.lock:
@@ -288,7 +297,7 @@ async def test_calls_run_in_parallel_threads():
 @pytest.mark.parametrize("listened", [False, True])
 @pytest.mark.parametrize("limit", [1, 3])
 async def test_abatch_of_a_sync_function_respects_max_concurrency(limit, listened):
-    gauge = Gauge()
+    gauge = Gauge(fill=limit)
 
     def work(x):
         with gauge:
@@ -305,7 +314,7 @@ async def test_abatch_of_a_sync_function_respects_max_concurrency(limit, listene
 
 def test_pool_never_exceeds_its_cap():
     pool = _handoff._Pool(max_workers=2)
-    gauge = Gauge()
+    gauge = Gauge(fill=2)
 
     def work(x):
         with gauge:
