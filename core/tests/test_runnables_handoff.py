@@ -560,6 +560,100 @@ async def test_grouped_steps_keep_the_recursion_limit():
         await chain.ainvoke(1, {"recursion_limit": 4})
 
 
+async def test_sync_steps_of_a_sequence_share_one_hop_under_astream(hops):
+    threads: list[int] = []
+
+    def step(x):
+        threads.append(threading.get_ident())
+        return x + 1
+
+    chain = RunnableLambda(step) | RunnableLambda(step) | RunnableLambda(step)
+    assert await _collect(chain.astream(0)) == [3]
+    assert len(hops) == 1
+    assert len(set(threads)) == 1 and threads[0] != threading.get_ident()
+
+
+async def test_astream_groups_split_at_async_and_generator_steps(hops):
+    def parts(x):
+        yield from (f"{x}-a", f"{x}-b")
+
+    async def shout(x):
+        return x.upper()
+
+    chain = (
+        RunnableLambda(lambda x: x * 2)
+        | RunnableLambda(lambda x: f"<{x}>")
+        | RunnableLambda(parts)
+        | RunnableLambda(lambda s: s + "!")
+        | RunnableLambda(lambda s: s + "?")
+        | RunnableLambda(shout)
+    )
+    # The generator streams its chunks; the two steps after it get their sum, together.
+    assert await _collect(chain.astream("q")) == ["<QQ>-A<QQ>-B!?"]
+    assert await chain.ainvoke("q") == "<QQ>-A<QQ>-B!?"
+    tail = RunnableLambda(parts) | RunnableLambda(lambda s: s + "!") | RunnableLambda(str.upper)
+    hops.clear()
+    assert await _collect(tail.astream("x")) == ["X-AX-B!"]
+    # Two hops pull the generator's chunks (and its end), one runs the two steps after it.
+    assert hops.count("_values_on_thread") == 1
+
+
+async def test_astream_group_streams_a_runnable_its_last_step_returns(hops):
+    def parts(x):
+        yield from (f"{x}-a", f"{x}-b")
+
+    async def aparts(x):
+        for part in (f"{x}-c", f"{x}-d"):
+            yield part
+
+    route_last = RunnableLambda(lambda x: x + "1") | RunnableLambda(lambda x: RunnableLambda(parts))
+    assert await _collect(route_last.astream("q")) == ["q1-a", "q1-b"]
+    # In the middle, the returned runnable streams on the loop (it may be async only) and the
+    # next step gets the sum of its chunks, as it would without grouping.
+    route_mid = (
+        RunnableLambda(lambda x: x + "1")
+        | RunnableLambda(lambda x: RunnableLambda(aparts))
+        | RunnableLambda(lambda s: s + "!")
+    )
+    assert await _collect(route_mid.astream("q")) == ["q1-cq1-d!"]
+    assert ensure_config()["tags"] == []  # nothing leaked into the consumer's context
+
+
+async def test_astream_group_sees_the_config_and_only_the_first_gets_kwargs():
+    def first(x, config: RunnableConfig, **kwargs):
+        return (x, config["tags"], config["metadata"], sorted(kwargs))
+
+    def second(value, config: RunnableConfig, **kwargs):
+        return (*value, config["tags"], sorted(kwargs))
+
+    chain = RunnableLambda(first) | RunnableLambda(second)
+    out = await _collect(chain.astream("in", {"tags": ["t"], "metadata": {"k": 1}}, flag=True))
+    assert out == [("in", ["t"], {"k": 1}, ["flag"], ["t"], [])]
+
+
+async def test_astream_group_keeps_the_recursion_limit_and_raises_errors():
+    def again(x):
+        return RunnableLambda(again) if x else x
+
+    chain = RunnableLambda(lambda x: x) | RunnableLambda(again)
+    with pytest.raises(RecursionError, match="Recursion limit of 4"):
+        await _collect(chain.astream(1, {"recursion_limit": 4}))
+
+    def boom(x):
+        raise ValueError(f"bad {x}")
+
+    with pytest.raises(ValueError, match="bad 2"):
+        await _collect((RunnableLambda(lambda x: x + 1) | RunnableLambda(boom)).astream(1))
+
+
+async def test_astream_with_a_handler_reports_every_step(hops):
+    handler = Starts()
+    chain = RunnableLambda(lambda x: x + 1, name="a") | RunnableLambda(lambda x: x, name="b")
+    assert await _collect(chain.astream(1, {"callbacks": [handler]})) == [2]
+    assert [name for name, _, _ in handler.runs] == ["RunnableSequence", "a", "b"]
+    assert len(hops) == 2
+
+
 async def test_a_sequence_of_sync_steps_abatches_in_one_hop(hops):
     chain = RunnableLambda(lambda x: x + 1) | RunnableLambda(lambda x: x * 2)
     assert await chain.abatch([1, 2, 3]) == [4, 6, 8]

@@ -268,6 +268,12 @@ class RunnableLambda(Runnable[In, Out], Generic[In, Out]):
         enter_route(config)
         return Streamed(output.astream(value))
 
+    def _one_value_on_thread(self) -> bool:
+        # A sync function that is not a generator: under astream its one output (or the
+        # runnable it returns) comes from one hop, so a sequence may share that hop with
+        # its neighbours' (see RunnableSequence._agroup).
+        return self.afunc is None and not self._func_gen
+
     def _hops_only(self) -> bool:
         # A sync function runs on a worker thread; what it returns (even a runnable) is
         # then run there too, synchronously, when a caller groups hops.

@@ -6,8 +6,8 @@ context variables set for the duration of the call.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextvars import ContextVar, Token, copy_context
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterator
+from contextvars import Context, ContextVar, Token, copy_context
 from typing import Any, Protocol, TypeVar, cast
 
 from linguafranca.callbacks import AsyncCallbackManagerForChainRun, StreamingCallbackHandler
@@ -337,7 +337,21 @@ async def astream_value_with_config(
     if not isinstance(output, Streamed):
         yield output
         return
-    chunks = output.chunks
+    chunks = aiter_in_context(ctx, output.chunks)
+    try:
+        async for chunk in chunks:
+            yield chunk
+    finally:
+        await chunks.aclose()  # a consumer that stops early closes the body's stream too
+
+
+async def aiter_in_context(ctx: Context, chunks: AsyncIterator[Any]) -> AsyncGenerator[Any, None]:
+    """Yield from ``chunks``, running each of its steps (and its closing) in ``ctx``.
+
+    A stream's body keeps its context variables (the child config, a routing count) in
+    a private context: the consumer's context, which changes between chunks, never
+    sees them.
+    """
     try:
         while True:
             try:

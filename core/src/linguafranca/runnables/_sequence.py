@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from typing import Any, Generic
+from contextvars import copy_context
+from typing import Any, Generic, cast
 
 from typing_extensions import TypeVar
 
 from linguafranca.callbacks import AsyncCallbackManagerForChainRun, CallbackManagerForChainRun
+from linguafranca.runnables._aggregate import Aggregator
 from linguafranca.runnables._base import Runnable, coerce_to_runnable
 from linguafranca.runnables._config import RunnableConfig, patch_config, run_in_executor
+from linguafranca.runnables._lambda import RunnableLambda
 from linguafranca.runnables._run import (
     acall_with_config,
+    aiter_in_context,
     atransform_with_config,
     call_with_config,
+    enter_route,
     one_chunk,
     transform_with_config,
 )
@@ -158,11 +163,78 @@ class RunnableSequence(Runnable[In, Out], Generic[In, Out]):
         **kwargs: Any,
     ) -> AsyncIterator[Any]:
         stream: AsyncIterator[Any] = inputs
-        for index, step in enumerate(self.steps):
+        steps = self.steps
+        index = 0
+        while index < len(steps):
             step_kwargs = kwargs if index == 0 else {}
-            stream = step.atransform(stream, self._step_config(config, run, index), **step_kwargs)
+            end = index + 1
+            if run is None:
+                # Nobody listens: consecutive sync functions share their thread hops.
+                while end < len(steps) and _one_value(steps[end - 1]) and _one_value(steps[end]):
+                    end += 1
+            if end - index > 1:
+                stream = self._agroup(stream, config, index, end, step_kwargs)
+            else:
+                step_config = self._step_config(config, run, index)
+                stream = steps[index].atransform(stream, step_config, **step_kwargs)
+            index = end
         async for chunk in stream:
             yield chunk
+
+    async def _agroup(
+        self,
+        inputs: AsyncIterator[Any],
+        config: RunnableConfig,
+        start: int,
+        end: int,
+        kwargs: dict[str, Any],
+    ) -> AsyncIterator[Any]:
+        """Stream steps ``start..end-1``, sync functions all, with one thread hop for all.
+
+        What each step gets is what it would get on its own: the sum of its input
+        chunks. A function that returns a runnable has it streamed here, on the loop and
+        in a private context that counts the routing, as the step would have done; the
+        hop then resumes with the next step.
+        """
+        folded = Aggregator()
+        async for chunk in inputs:
+            folded.add(chunk)
+        value = folded.result()
+        while True:
+            value, start, output = await run_in_executor(
+                None, self._values_on_thread, value, config, start, end, kwargs
+            )
+            kwargs = {}
+            last = start == end - 1
+            if isinstance(output, Runnable):
+                ctx = copy_context()
+                ctx.run(enter_route, config)
+                chunks = aiter_in_context(ctx, ctx.run(output.astream, value))
+                if last:
+                    async for chunk in chunks:
+                        yield chunk
+                    return
+                folded = Aggregator()
+                async for chunk in chunks:
+                    folded.add(chunk)
+                output = folded.result()
+            elif last:
+                yield output
+                return
+            value, start = output, start + 1
+
+    def _values_on_thread(
+        self, value: Any, config: RunnableConfig, start: int, end: int, kwargs: dict[str, Any]
+    ) -> tuple[Any, int, Any]:
+        # Runs steps from ``start`` on, each on the one before's output, up to the last
+        # step or a step whose function returned a runnable. Returns that step's input,
+        # its index and its output.
+        while True:
+            step = cast(RunnableLambda[Any, Any], self.steps[start])
+            output = step._call_sync(value, config, kwargs)
+            if start == end - 1 or isinstance(output, Runnable):
+                return value, start, output
+            value, start, kwargs = output, start + 1, {}
 
     def transform(
         self, input: Iterator[In], config: RunnableConfig | None = None, **kwargs: Any
@@ -187,3 +259,7 @@ class RunnableSequence(Runnable[In, Out], Generic[In, Out]):
         return atransform_with_config(
             self, one_chunk(input), self._atransform, config, known_input=input, **kwargs
         )
+
+
+def _one_value(step: Runnable[Any, Any]) -> bool:
+    return isinstance(step, RunnableLambda) and step._one_value_on_thread()
