@@ -110,6 +110,10 @@ class Runnable(ABC, Generic[Input, Output]):
         """The JSON schema of :meth:`config_schema`."""
         return _schema_models.json_schema(self.config_schema(include=include))
 
+    def get_graph(self, config: RunnableConfig | None = None) -> Graph:
+        """The nodes and edges of this runnable (draw it with ``draw_ascii``/``draw_mermaid``)."""
+        return _graph_build.build_graph(self, config)
+
     # --- calling ---------------------------------------------------------------------
 
     @abstractmethod
@@ -597,7 +601,12 @@ def coerce_to_runnable(thing: Any) -> Runnable[Any, Any]:
 
 # Runnable's methods build these classes and these classes subclass Runnable: the two
 # are mutually recursive by design, so the imports come after the class definition.
-from linguafranca.runnables import _schema, _schema_models, _schema_types  # noqa: E402
+from linguafranca.runnables import (  # noqa: E402
+    _graph_build,
+    _schema,
+    _schema_models,
+    _schema_types,
+)
 from linguafranca.runnables._binding import RunnableBinding  # noqa: E402
 from linguafranca.runnables._each import RunnableEach  # noqa: E402
 from linguafranca.runnables._fallbacks import RunnableWithFallbacks  # noqa: E402
@@ -606,6 +615,7 @@ from linguafranca.runnables._generator import (  # noqa: E402
     is_async_generator,
     is_sync_generator,
 )
+from linguafranca.runnables._graph import Graph  # noqa: E402
 from linguafranca.runnables._lambda import RunnableLambda  # noqa: E402
 from linguafranca.runnables._listeners import (  # noqa: E402
     AsyncListener,
