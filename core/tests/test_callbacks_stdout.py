@@ -115,12 +115,14 @@ def test_model_runs_print_nothing(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_tool_output_is_printed_without_newline(capsys: pytest.CaptureFixture[str]) -> None:
     assert mult.invoke({"a": 2, "b": 3}, {"callbacks": [StdOutCallbackHandler()]}) == 6
-    assert capsys.readouterr().out == "6"
+    # Tools report their output in green by default, as the reference's do.
+    assert capsys.readouterr().out == colored("6", "32;1")
 
 
 async def test_tool_output_in_handler_color_async(capsys: pytest.CaptureFixture[str]) -> None:
     handler = StdOutCallbackHandler(color="blue")
-    assert await mult.ainvoke({"a": 4, "b": 5}, {"callbacks": [handler]}) == 20
+    # The handler's color applies when the run names none (tools name green by default).
+    assert await mult.arun({"a": 4, "b": 5}, callbacks=[handler], color=None) == 20
     assert capsys.readouterr().out == colored("20", "36;1")
 
 

@@ -11,7 +11,7 @@ from collections.abc import (
     Mapping,
     Sequence,
 )
-from typing import Any, Generic, Literal, overload
+from typing import TYPE_CHECKING, Any, Generic, Literal, overload
 
 from pydantic import BaseModel
 from typing_extensions import TypeVar
@@ -21,6 +21,10 @@ from linguafranca.runnables._aggregate import Aggregator
 from linguafranca.runnables._config import RunnableConfig, run_in_executor
 from linguafranca.runnables._events import StreamEvent, astream_events
 from linguafranca.runnables._log import RunLog, RunLogPatch, astream_log
+
+if TYPE_CHECKING:
+    # For as_tool's annotation only: tools sit above runnables (see as_tool).
+    from linguafranca.tools import BaseTool
 
 Input = TypeVar("Input", contravariant=True, default=Any)
 Output = TypeVar("Output", covariant=True, default=Any)
@@ -574,6 +578,38 @@ class Runnable(ABC, Generic[Input, Output]):
         """Like :meth:`with_listeners`, with async listeners (awaited in turn)."""
         return ListenersBinding(
             bound=self, listeners=Listeners.of(on_start, on_end, on_error, is_async=True)
+        )
+
+    def as_tool(
+        self,
+        args_schema: type[BaseModel] | None = None,
+        *,
+        name: str | None = None,
+        description: str | None = None,
+        arg_types: Mapping[str, Any] | None = None,
+    ) -> BaseTool:
+        """A tool (``StructuredTool``) whose calls invoke this runnable with their arguments.
+
+        The arguments are ``args_schema`` if given, else those of the input schema (a
+        TypedDict or pydantic input type, or the keys a lambda reads), else ``arg_types``
+        (``{"name": type}``); a runnable taking a string gives a one-argument tool.
+
+        Args:
+            args_schema: The arguments' pydantic model.
+            name: The tool's name (default: :meth:`get_name`).
+            description: What the tool does (default: ``"Takes {input JSON schema}."``).
+            arg_types: Argument names and types, when the input schema has none.
+
+        Raises:
+            TypeError: The input is a dict (or anything) that does not say its keys:
+                pass ``arg_types`` or ``args_schema``.
+        """
+        # Tools are built from runnables and subclass them, so this is the one place in
+        # runnables that reaches up to tools: it can only be imported at call time.
+        from linguafranca.tools._from_runnable import runnable_as_tool
+
+        return runnable_as_tool(
+            self, args_schema, name=name, description=description, arg_types=arg_types
         )
 
 

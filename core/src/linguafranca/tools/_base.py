@@ -327,7 +327,12 @@ class BaseTool(RunnableSerializable[ToolInput, Any]):
         return ensure_config(config)
 
     def _start(
-        self, tool_input: Any, tool_call_id: str | None, config: RunnableConfig, kwargs: Any
+        self,
+        tool_input: Any,
+        tool_call_id: str | None,
+        config: RunnableConfig,
+        color: str | None,
+        kwargs: Any,
     ) -> tuple[tuple[Any, ...], dict[str, Any]]:
         """Positional and keyword arguments of ``on_tool_start``."""
         serialized, text, inputs = self._start_args(tool_input, tool_call_id)
@@ -336,6 +341,7 @@ class BaseTool(RunnableSerializable[ToolInput, Any]):
             "inputs": inputs,
             "name": config.get("run_name") or self.name,
             "tool_call_id": tool_call_id,
+            "color": color,
             **kwargs,
         }
 
@@ -362,6 +368,8 @@ class BaseTool(RunnableSerializable[ToolInput, Any]):
         *,
         config: RunnableConfig | None = None,
         tool_call_id: str | None = None,
+        start_color: str | None = "green",
+        color: str | None = "green",
         **kwargs: Any,
     ) -> Any:
         """Validate ``tool_input``, call ``_run`` and report the run to the callbacks.
@@ -371,6 +379,9 @@ class BaseTool(RunnableSerializable[ToolInput, Any]):
             config: The runnable config (callbacks, tags, metadata, run_name, run_id).
             tool_call_id: The id of the tool call answered; the output is then a
                 ``ToolMessage``.
+            start_color: The ``color`` given to ``on_tool_start``.
+            color: The ``color`` given to ``on_tool_end`` (``StdOutCallbackHandler``
+                prints the output in it).
             **kwargs: ``callbacks``, ``tags``, ``metadata``, ``run_name``, ``run_id``
                 (merged into ``config``); the rest is passed to the callbacks.
         """
@@ -383,7 +394,9 @@ class BaseTool(RunnableSerializable[ToolInput, Any]):
         )
         run: CallbackManagerForToolRun | None = None
         if manager is not None:
-            start_args, start_kwargs = self._start(tool_input, tool_call_id, config, kwargs)
+            start_args, start_kwargs = self._start(
+                tool_input, tool_call_id, config, start_color, kwargs
+            )
             run = manager.on_tool_start(*start_args, **start_kwargs)
         child = _child_config(config, run)
         try:
@@ -403,7 +416,7 @@ class BaseTool(RunnableSerializable[ToolInput, Any]):
             content, artifact, tool_call_id=tool_call_id, name=self.name, status=status
         )
         if run is not None:
-            run.on_tool_end(output, name=self.name)
+            run.on_tool_end(output, **_end_kwargs(self.name, color, kwargs))
         return output
 
     async def arun(
@@ -412,6 +425,8 @@ class BaseTool(RunnableSerializable[ToolInput, Any]):
         *,
         config: RunnableConfig | None = None,
         tool_call_id: str | None = None,
+        start_color: str | None = "green",
+        color: str | None = "green",
         **kwargs: Any,
     ) -> Any:
         """Async :meth:`run`: awaits ``_arun`` (by default ``_run`` in a worker thread)."""
@@ -424,7 +439,9 @@ class BaseTool(RunnableSerializable[ToolInput, Any]):
         )
         run: AsyncCallbackManagerForToolRun | None = None
         if manager is not None:
-            start_args, start_kwargs = self._start(tool_input, tool_call_id, config, kwargs)
+            start_args, start_kwargs = self._start(
+                tool_input, tool_call_id, config, start_color, kwargs
+            )
             run = await manager.on_tool_start(*start_args, **start_kwargs)
         child = _child_config(config, run)
         # The default _arun runs the sync _run, which cannot use the async run manager.
@@ -455,8 +472,17 @@ class BaseTool(RunnableSerializable[ToolInput, Any]):
             content, artifact, tool_call_id=tool_call_id, name=self.name, status=status
         )
         if run is not None:
-            await run.on_tool_end(output, name=self.name)
+            await run.on_tool_end(output, **_end_kwargs(self.name, color, kwargs))
         return output
+
+
+def _end_kwargs(name: str, color: str | None, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Keyword arguments of ``on_tool_end``.
+
+    As in the reference, the run's extra keywords go there too (e.g. ``observation_prefix``
+    and ``llm_prefix``, which ``StdOutCallbackHandler`` prints).
+    """
+    return {"name": name, **kwargs, "color": color}
 
 
 def _child_config(config: RunnableConfig, run: Any) -> RunnableConfig:

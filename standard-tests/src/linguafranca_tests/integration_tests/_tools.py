@@ -7,8 +7,10 @@ from collections.abc import Sequence
 from typing import Any
 
 import pytest
+from typing_extensions import TypedDict
 
 from linguafranca.chat_models import BaseChatModel
+from linguafranca.chat_models.fake import GenericFakeChatModel
 from linguafranca.messages import (
     AIMessage,
     AIMessageChunk,
@@ -16,6 +18,8 @@ from linguafranca.messages import (
     HumanMessage,
     ToolMessage,
 )
+from linguafranca.output_parsers import StrOutputParser
+from linguafranca.runnables import RunnableLambda
 from linguafranca_tests import _schemas
 from linguafranca_tests._checks import check_answer, check_stream, check_tool_call, fold, unique
 from linguafranca_tests._schemas import MAGIC_PROMPT
@@ -58,6 +62,14 @@ def check_partial_folds(chunks: Sequence[AIMessageChunk]) -> tuple[AIMessageChun
 
 def _history(ai: AIMessage, result: ToolMessage) -> list[BaseMessage]:
     return [HumanMessage(MAGIC_PROMPT), ai, result]
+
+
+class _GreetingInput(TypedDict):
+    answer_style: str
+
+
+def _greeting_prompt(inputs: _GreetingInput) -> str:
+    return f"Hello. Please respond in the style of {inputs['answer_style']}."
 
 
 class ToolTests(IntegrationBase):
@@ -161,6 +173,32 @@ class ToolTests(IntegrationBase):
             assert answer.tool_calls, f"tool_choice={value!r} but no tool was called"
             if choice == "name":
                 assert answer.tool_calls[0]["name"] == "magic_function"
+
+    @capability("tool_calling")
+    def test_bind_runnables_as_tools(self, model: BaseChatModel) -> None:
+        """A chain made a tool with ``as_tool`` is bound and called with its argument."""
+        chain = (
+            RunnableLambda(_greeting_prompt)
+            | GenericFakeChatModel(messages=iter(["hello matey"]))
+            | StrOutputParser()
+        )
+        greeting = chain.as_tool(
+            name="greeting_generator",
+            description="Generate a greeting in a particular style of speaking.",
+        )
+        assert greeting.args.keys() == {"answer_style"}, greeting.args
+        choice = self.forcing_choice()
+        bound = self._bound(model, [greeting], tool_choice=choice)
+        # Without a forcing tool_choice, naming the tool is what asks for the call.
+        which = "the tool" if choice else "the greeting_generator tool"
+        answer = bound.invoke(f"Using {which}, generate a Pirate greeting.")
+        call = check_tool_call(answer, "greeting_generator")
+        assert call["args"].get("answer_style"), call
+        assert call["type"] == "tool_call"
+        # The call runs the chain: its answer comes back as the tool's message.
+        result = greeting.invoke(call)
+        assert isinstance(result, ToolMessage) and result.content == "hello matey"
+        assert result.tool_call_id == call["id"]
 
     @capability("tool_calling")
     def test_tool_message_histories_string_content(
