@@ -646,6 +646,28 @@ async def test_astream_group_keeps_the_recursion_limit_and_raises_errors():
         await _collect((RunnableLambda(lambda x: x + 1) | RunnableLambda(boom)).astream(1))
 
 
+async def test_astream_does_not_group_a_subclass_that_streams_its_own_way(hops):
+    class Twice(RunnableLambda[Any, Any]):
+        async def _atransform(self, inputs, config, run, **kwargs):
+            async for chunk in super()._atransform(inputs, config, run, **kwargs):
+                yield chunk
+                yield chunk
+
+    chain = RunnableLambda(lambda x: x + 1) | Twice(lambda x: x * 10)
+    assert await _collect(chain.astream(1)) == [20, 20]
+    assert len(hops) == 2
+
+
+async def test_ainvoke_does_not_group_a_subclass_with_its_own_ainvoke():
+    class Native(RunnableLambda[Any, Any]):
+        async def ainvoke(self, input, config=None, **kwargs):
+            return ("native", input)
+
+    chain = RunnableLambda(lambda x: x + 1) | Native(lambda x: ("thread", x))
+    assert await chain.ainvoke(1) == ("native", 2)
+    assert chain.invoke(1) == ("thread", 2)
+
+
 async def test_astream_with_a_handler_reports_every_step(hops):
     handler = Starts()
     chain = RunnableLambda(lambda x: x + 1, name="a") | RunnableLambda(lambda x: x, name="b")

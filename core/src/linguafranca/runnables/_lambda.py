@@ -277,7 +277,7 @@ class RunnableLambda(Runnable[In, Out], Generic[In, Out]):
     def _hops_only(self) -> bool:
         # A sync function runs on a worker thread; what it returns (even a runnable) is
         # then run there too, synchronously, when a caller groups hops.
-        return self.afunc is None
+        return self.afunc is None and type(self).ainvoke is RunnableLambda.ainvoke
 
     # --- streaming -------------------------------------------------------------------
 

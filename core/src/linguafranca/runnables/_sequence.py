@@ -262,4 +262,5 @@ class RunnableSequence(Runnable[In, Out], Generic[In, Out]):
 
 
 def _one_value(step: Runnable[Any, Any]) -> bool:
-    return isinstance(step, RunnableLambda) and step._one_value_on_thread()
+    # Exactly RunnableLambda: a subclass may stream its own way, and grouping would skip it.
+    return type(step) is RunnableLambda and step._one_value_on_thread()
