@@ -78,9 +78,9 @@ class Graph:
 
     Example:
         ```python
-        graph = (prompt | model | StrOutputParser()).get_graph()
+        graph = (model | StrOutputParser()).get_graph()
         graph.print_ascii()
-        [node.name for node in graph.nodes.values()]  # ["PromptInput", "PromptTemplate", ...]
+        [node.name for node in graph.nodes.values()]  # ["ChatOpenAIInput", "ChatOpenAI", ...]
         ```
     """
 
@@ -216,23 +216,21 @@ class Graph:
 
     def trim_first_node(self) -> None:
         """Remove the first node if it has one edge out and the graph keeps a first node."""
-        first = self.first_node()
-        if (
-            first is not None
-            and _only_end(self, sources=True, exclude=first.id) is not None
-            and len({edge for edge in self.edges if edge.source == first.id}) == 1
-        ):
-            self.remove_node(first)
+        self._trim_end(sources=True)
 
     def trim_last_node(self) -> None:
         """Remove the last node if it has one edge in and the graph keeps a last node."""
-        last = self.last_node()
-        if (
-            last is not None
-            and _only_end(self, sources=False, exclude=last.id) is not None
-            and len({edge for edge in self.edges if edge.target == last.id}) == 1
-        ):
-            self.remove_node(last)
+        self._trim_end(sources=False)
+
+    def _trim_end(self, *, sources: bool) -> None:
+        end = _only_end(self, sources=sources)
+        if end is None or _only_end(self, sources=sources, exclude=end.id) is None:
+            return
+        linked = {
+            edge for edge in self.edges if (edge.source if sources else edge.target) == end.id
+        }
+        if len(linked) == 1:
+            self.remove_node(end)
 
     def draw_ascii(self) -> str:
         """The graph as a box drawing in plain text (top to bottom)."""
